@@ -1,0 +1,60 @@
+/**
+ * `facelab` entry point: dispatches to a command, and turns errors into one clear line with
+ * exit code 2 for user errors (1 for anything else); stack traces only with `--verbose`.
+ */
+import { UserError } from '../errors.js';
+import type { Command } from './command.js';
+
+type Loader = () => Promise<Command>;
+
+/** Commands in the order of the pipeline; loaded lazily so `--help` stays instant. */
+const commands: Record<string, { summary: string; load: Loader }> = {
+  download: {
+    summary: 'download the photos of a FaceScrub list and verify their SHA-256',
+    load: async () => (await import('./download.js')).command,
+  },
+  prepare: {
+    summary: 'crop verified photos, resize, split and cache as .npz',
+    load: async () => (await import('./prepare.js')).command,
+  },
+};
+
+function mainHelp(): string {
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `facelab — labelled face photos in, a trained, inspected, portable (ONNX) face classifier out.
+
+Usage: facelab <command> [options]      (facelab <command> --help for its options)
+
+Commands:
+${rows.join('\n')}
+`;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const verbose = rest.includes('--verbose');
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write('facelab 0.1.0\n');
+    return 0;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    process.stderr.write(`facelab: unknown command '${name}' (facelab --help lists the commands)\n`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    return await command.run(rest);
+  } catch (error) {
+    const isUser = error instanceof UserError;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`facelab ${name}: ${isUser ? '' : 'error: '}${message}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return isUser ? 2 : 1;
+  }
+}

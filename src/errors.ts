@@ -1,0 +1,69 @@
+/**
+ * facelab's error classes. Each one names the bad value and where it came from, so a user
+ * can act on the message alone. `UserError` and its subclasses are mistakes in what the user
+ * asked for (bad flag, unreadable file): the CLI prints them as one line and exits with 2.
+ */
+
+/** Base class of every error facelab raises on purpose. */
+export class FacelabError extends Error {
+  override name = 'FacelabError';
+}
+
+/** A mistake in the user's request (flags, paths, files). The CLI exits with code 2. */
+export class UserError extends FacelabError {
+  override name = 'UserError';
+}
+
+/** An option has the wrong type or is out of range: "Expected positive integer for --concurrency but received 0". */
+export class InvalidOptionError extends UserError {
+  override name = 'InvalidOptionError';
+  constructor(
+    readonly option: string,
+    readonly expected: string,
+    readonly actual: unknown,
+  ) {
+    super(`Expected ${expected} for ${option} but received ${describe(actual)}`);
+  }
+}
+
+/** A line of a FaceScrub list that cannot be used. Carries the file and 1-based line number. */
+export class ListFormatError extends FacelabError {
+  override name = 'ListFormatError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`${file}:${line}: ${reason}`);
+  }
+}
+
+/** A download that failed for a reason worth recording (HTTP status, timeout, hash mismatch…). */
+export class DownloadError extends FacelabError {
+  override name = 'DownloadError';
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(`${url}: ${message}`);
+  }
+}
+
+/** An image that cannot be decoded or cropped as asked. */
+export class ImageError extends FacelabError {
+  override name = 'ImageError';
+  constructor(
+    readonly source: string,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(`${source}: ${message}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}' of type string`;
+  if (value === undefined || value === null) return String(value);
+  return `${String(value)} of type ${typeof value}`;
+}
