@@ -1,0 +1,37 @@
+/**
+ * Crash-safe file writes: data goes to a temp file in the same folder, is flushed, then renamed
+ * over the target, so a reader (or a re-run after a kill) sees the old file or the new one,
+ * never half of one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** A temp path beside `target` (same folder, so the rename is atomic). */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Writes `data` to `target` atomically (temp file, fsync, rename). Creates the folder. */
+export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const temp = tempPathFor(target);
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Writes `value` as pretty JSON atomically. */
+export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
+  await writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
+}
