@@ -46,6 +46,12 @@ export interface DownloadManifest {
   list: string;
   /** ISO time of the last write. */
   updated: string;
+  /**
+   * False while `download` is running or after it was interrupted (entries then cover only the
+   * lines finished so far); true when every line of the run has its outcome. Absent in
+   * manifests written before this field existed.
+   */
+  complete?: boolean;
   entries: ManifestEntry[];
 }
 
@@ -66,7 +72,9 @@ export async function readManifest(cacheDir: string): Promise<DownloadManifest> 
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new UserError(`no download manifest at ${path}: run 'facelab download' with the same --cache first`);
+    throw new UserError(
+      `no download manifest at ${path}: run 'facelab download' with the same --cache first`,
+    );
   }
   try {
     const manifest = JSON.parse(text) as DownloadManifest;
