@@ -1,0 +1,233 @@
+/**
+ * Face crops: decode a photo with sharp, cut out the listed face box, resize it to each
+ * requested side. Behaviour matches the reference study's
+ * `Image.open(f).convert('RGB').crop(box).resize((s, s), Image.BILINEAR)`:
+ *
+ * - coordinates are in stored-pixel order: EXIF orientation is NOT applied;
+ * - embedded ICC profiles are ignored (pixel values are taken as stored, as Pillow does);
+ * - alpha is dropped, not composited (Pillow's `convert('RGB')` keeps the colour under a
+ *   transparent pixel), and gray is replicated to three channels;
+ * - animated or multi-page images use their first frame;
+ * - a box that reaches past the image edge is PADDED with black, like Pillow's `crop`; a box
+ *   with no pixel inside the image, or an empty box, is an `ImageError`;
+ * - resizing uses Pillow's BILINEAR filter exactly (see `resample.ts`).
+ *
+ * Images whose header declares more than `maxPixels` pixels are refused before decoding
+ * (a "decompression bomb": a small file that would expand to gigabytes).
+ */
+import { open } from 'node:fs/promises';
+import sharp from 'sharp';
+import { ImageError } from '../errors.js';
+import type { FaceBox } from './face-list.js';
+import { resizeBilinear } from './resample.js';
+
+/** Default crop sides in pixels. */
+export const DEFAULT_SIDES: readonly number[] = [32, 227];
+
+/** Default pixel limit: 100 megapixels (the largest FaceScrub photo seen is 18 MP). */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/**
+ * Why a crop failed; the keys `prepare --json` counts under `failed`.
+ * - `not an image`: the bytes are no supported photo format (HTML, SVG, empty…)
+ * - `corrupt image`: the header is fine but the pixels do not decode (truncated, damaged)
+ * - `decompression bomb`: the declared size exceeds `maxPixels`
+ * - `box outside image`: no pixel of the box lies inside the image
+ * - `empty box`: x2 ≤ x1 or y2 ≤ y1, or non-integer coordinates
+ * - `missing file`: the photo file cannot be read
+ */
+export type CropFailureReason =
+  | 'not an image'
+  | 'corrupt image'
+  | 'decompression bomb'
+  | 'box outside image'
+  | 'empty box'
+  | 'missing file';
+
+/** Options of `cropFace`. */
+export interface CropOptions {
+  /** Output sides in pixels, each crop is side × side. Default `[32, 227]`. */
+  sides?: readonly number[];
+  /** Refuse images with more pixels than this (width × height). Default 100,000,000. */
+  maxPixels?: number;
+  /** Names the photo in error messages (e.g. "photos/ab12….jpg (list line 17)"). Default: the path, or "image". */
+  source?: string;
+}
+
+/** The crops of one photo. */
+export interface FaceCrops {
+  /** One RGB buffer per requested side, in the order of `sides`: side × side × 3 bytes, HWC. */
+  crops: Uint8Array[];
+  sides: number[];
+  /** Format found from the file's first bytes ('jpeg', 'png', …). */
+  format: string;
+  /** True when part of the box lay outside the photo and was filled with black. */
+  padded: boolean;
+}
+
+/**
+ * Crops `box` out of the photo at `input` (a file path or the file's bytes) and resizes it to
+ * every side in `options.sides`. Throws `ImageError` (with a `CropFailureReason` as `reason`)
+ * for photos or boxes that cannot be used; never anything else for bad input.
+ *
+ * @example
+ * const { crops } = await cropFace('cache/photos/ab12….jpg', { x1: 10, y1: 20, x2: 110, y2: 120 });
+ */
+export async function cropFace(
+  input: string | Uint8Array,
+  box: FaceBox,
+  options: CropOptions = {},
+): Promise<FaceCrops> {
+  const sides = [...(options.sides ?? DEFAULT_SIDES)];
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const source = options.source ?? (typeof input === 'string' ? input : 'image');
+  const fail = (reason: CropFailureReason, message: string): ImageError =>
+    new ImageError(source, reason, message);
+  for (const side of sides) {
+    if (!Number.isInteger(side) || side < 1)
+      throw new RangeError(`Expected positive integer sides but received ${side}`);
+  }
+  const { x1, y1, x2, y2 } = box;
+  if (![x1, y1, x2, y2].every(Number.isInteger) || x2 <= x1 || y2 <= y1) {
+    throw fail('empty box', `face box ${x1},${y1},${x2},${y2} is empty or not integers`);
+  }
+
+  let bytes: Buffer | string;
+  let head: Uint8Array;
+  try {
+    bytes = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    head = typeof input === 'string' ? await readHead(input) : input;
+  } catch (error) {
+    throw fail('missing file', `cannot read the photo (${(error as Error).message})`);
+  }
+  // Sniffing the magic bytes refuses SVG, PDF, HTML… before any decoder sees them.
+  const format = sniffFormat(head);
+  if (format === undefined)
+    throw fail('not an image', 'the bytes are not a JPEG, PNG, GIF, WebP, TIFF, HEIF or AVIF photo');
+
+  // Fast path: the box lies inside the photo, which is true of nearly every list line, so the
+  // photo's size is not needed first. Otherwise libvips refuses the area and we look closer.
+  const left = Math.max(0, x1);
+  const top = Math.max(0, y1);
+  let region: Buffer;
+  let right = x2;
+  let bottom = y2;
+  try {
+    region = await decodeArea(bytes, { left, top, width: right - left, height: bottom - top }, maxPixels);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/extract_area|bad extract area|pixel limit/i.test(message)) throw classify(error, fail);
+    let width: number;
+    let height: number;
+    try {
+      const meta = await sharp(bytes, { ...OPEN_OPTIONS, limitInputPixels: false }).metadata();
+      width = meta.width ?? 0;
+      height = meta.pageHeight ?? meta.height ?? 0;
+    } catch (inner) {
+      throw classify(inner, fail);
+    }
+    if (width * height > maxPixels) {
+      throw fail(
+        'decompression bomb',
+        `decompression bomb: ${width}×${height} = ${width * height} pixels exceeds the limit of ${maxPixels}`,
+      );
+    }
+    right = Math.min(width, x2);
+    bottom = Math.min(height, y2);
+    if (right <= left || bottom <= top) {
+      throw fail(
+        'box outside image',
+        `face box ${x1},${y1},${x2},${y2} lies outside the ${width}×${height} image`,
+      );
+    }
+    try {
+      region = await decodeArea(bytes, { left, top, width: right - left, height: bottom - top }, maxPixels);
+    } catch (inner) {
+      throw classify(inner, fail);
+    }
+  }
+
+  const boxWidth = x2 - x1;
+  const boxHeight = y2 - y1;
+  const padded = left !== x1 || top !== y1 || right !== x2 || bottom !== y2;
+  let pixels: Uint8Array = new Uint8Array(region.buffer, region.byteOffset, region.byteLength);
+  if (padded) {
+    pixels = new Uint8Array(boxWidth * boxHeight * 3); // black where the box leaves the image
+    const rowBytes = (right - left) * 3;
+    for (let y = top; y < bottom; y++) {
+      const from = (y - top) * rowBytes;
+      pixels.set(region.subarray(from, from + rowBytes), ((y - y1) * boxWidth + (left - x1)) * 3);
+    }
+  }
+  const crops = sides.map((side) =>
+    resizeBilinear(pixels, { width: boxWidth, height: boxHeight, outWidth: side, outHeight: side }),
+  );
+  return { crops, sides, format, padded };
+}
+
+const OPEN_OPTIONS = {
+  failOn: 'warning',
+  ignoreIcc: true,
+  autoOrient: false,
+  pages: 1,
+  page: 0,
+} as const;
+
+/** Decodes one area of the photo as 8-bit RGB, alpha dropped, gray replicated. */
+async function decodeArea(
+  bytes: Buffer | string,
+  area: { left: number; top: number; width: number; height: number },
+  maxPixels: number,
+): Promise<Buffer> {
+  const { data, info } = await sharp(bytes, { ...OPEN_OPTIONS, limitInputPixels: maxPixels })
+    .extract(area)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+  return data;
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const head = new Uint8Array(16);
+    const { bytesRead } = await handle.read(head, 0, 16, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The photo format from the first bytes of the file, or undefined for anything else. */
+export function sniffFormat(bytes: Uint8Array): string | undefined {
+  const ascii = (from: number, to: number): string => String.fromCharCode(...bytes.subarray(from, to));
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  if (ascii(4, 8) === 'ftyp') {
+    const brand = ascii(8, 12);
+    if (brand === 'avif' || brand === 'avis') return 'avif';
+    if (['heic', 'heix', 'hevc', 'hevx', 'mif1', 'msf1'].includes(brand)) return 'heif';
+  }
+  return undefined;
+}
+
+/** Turns a sharp/libvips failure into an `ImageError` with a reason key. */
+function classify(
+  error: unknown,
+  fail: (reason: CropFailureReason, message: string) => ImageError,
+): ImageError {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = message.split('\n')[0]!.trim();
+  if (/ENOENT|EACCES|EISDIR|no such file|file is missing/i.test(message))
+    return fail('missing file', `cannot read the photo (${line})`);
+  if (/pixel limit/i.test(message)) return fail('decompression bomb', `decompression bomb: ${line}`);
+  if (/unsupported image format|empty|bad seek|Input buffer is empty/i.test(message)) {
+    return fail('not an image', `not a supported image (${line})`);
+  }
+  return fail('corrupt image', `the image does not decode (${line})`);
+}

@@ -1,0 +1,193 @@
+/**
+ * NumPy `.npy` arrays (format version 1.0 written; 1.0, 2.0 and 3.0 read), so prepared datasets
+ * open with `numpy.load` and NumPy-made arrays open in facelab. Only C-order, little-endian
+ * arrays of the dtypes below are supported, which is what `facelab prepare` writes.
+ *
+ * Format: the magic `\x93NUMPY`, two version bytes, the header length, then an ASCII Python
+ * dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }` padded with spaces
+ * and a newline so the data starts on a 64-byte boundary, then the raw element bytes.
+ * See https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
+ */
+import { endianness } from 'node:os';
+import { UserError } from '../errors.js';
+
+/**
+ * The element storage of an array, which also decides its NumPy dtype: `Uint8Array` ↔ `|u1`,
+ * `Int32Array` ↔ `<i4`, `BigInt64Array` ↔ `<i8`, `Float32Array` ↔ `<f4`, `Float64Array` ↔ `<f8`,
+ * `string[]` ↔ `<U<n>` (fixed-width unicode, n = longest string in code points, at least 1).
+ */
+export type NpyData = Uint8Array | Int32Array | BigInt64Array | Float32Array | Float64Array | string[];
+
+/** An n-dimensional array in C (row-major) order. */
+export interface NpyArray<D extends NpyData = NpyData> {
+  data: D;
+  /** Dimensions; their product must equal `data.length`. `[]` is a scalar of one element. */
+  shape: number[];
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+const ALIGN = 64;
+
+if (endianness() !== 'LE') {
+  // Typed arrays use the platform byte order and every dtype here is little-endian.
+  throw new Error('facelab .npy support needs a little-endian platform');
+}
+
+/** The NumPy dtype string `data` is written as. */
+export function npyDescr(data: NpyData): string {
+  if (Array.isArray(data)) {
+    let width = 1;
+    for (const item of data) width = Math.max(width, codePointLength(item));
+    return `<U${width}`;
+  }
+  if (data instanceof Uint8Array) return '|u1';
+  if (data instanceof Int32Array) return '<i4';
+  if (data instanceof BigInt64Array) return '<i8';
+  if (data instanceof Float32Array) return '<f4';
+  return '<f8';
+}
+
+/** Encodes one array as the bytes of a `.npy` file. */
+export function encodeNpy(array: NpyArray): Uint8Array {
+  const { header, body } = encodeNpyParts(array);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header, 0);
+  out.set(body, header.length);
+  return out;
+}
+
+/**
+ * The `.npy` file of one array as two pieces, header and element bytes, so large arrays can be
+ * written without copying them. `body` is a view of `array.data` for numeric arrays.
+ */
+export function encodeNpyParts(array: NpyArray): { header: Uint8Array; body: Uint8Array } {
+  const { data, shape } = array;
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0) || count !== data.length) {
+    throw new RangeError(`shape (${shape.join(', ')}) does not match ${data.length} elements`);
+  }
+  const descr = npyDescr(data);
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const unpadded = MAGIC.length + 4 + dict.length + 1;
+  dict += `${' '.repeat((ALIGN - (unpadded % ALIGN)) % ALIGN)}\n`;
+  if (dict.length > 0xffff) throw new RangeError('the .npy header is too long for format 1.0');
+
+  const header = new Uint8Array(MAGIC.length + 4 + dict.length);
+  header.set(MAGIC, 0);
+  header[6] = 1; // major version
+  header[7] = 0; // minor version
+  header[8] = dict.length & 0xff;
+  header[9] = dict.length >>> 8;
+  for (let i = 0; i < dict.length; i++) header[10 + i] = dict.charCodeAt(i);
+  const body = Array.isArray(data) ? encodeUnicode(data, Number(descr.slice(2))) : bytesOf(data);
+  return { header, body };
+}
+
+/**
+ * Decodes the bytes of a `.npy` file. `source` names the file in error messages.
+ * Throws a `UserError` for anything that is not a supported `.npy` array.
+ */
+export function decodeNpy(bytes: Uint8Array, source: string): NpyArray {
+  const fail = (why: string): UserError => new UserError(`${source}: not a readable .npy array (${why})`);
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw fail('bad magic');
+  const major = bytes[6]!;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerLength: number;
+  let headerStart: number;
+  if (major === 1) {
+    headerLength = view.getUint16(8, true);
+    headerStart = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw fail('truncated header');
+    headerLength = view.getUint32(8, true);
+    headerStart = 12;
+  } else {
+    throw fail(`format version ${major}.${bytes[7]}`);
+  }
+  const dataStart = headerStart + headerLength;
+  if (dataStart > bytes.length) throw fail('truncated header');
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
+    bytes.subarray(headerStart, dataStart),
+  );
+  const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw fail('bad header');
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw fail(`bad shape (${shapeText})`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (fortran === 'True' && shape.filter((d) => d > 1).length > 1)
+    throw fail('Fortran order is not supported');
+
+  const payload = bytes.subarray(dataStart);
+  const unicode = /^[<|]U(\d+)$/.exec(descr);
+  if (unicode) {
+    const width = Number(unicode[1]);
+    if (payload.length < count * width * 4) throw fail('truncated data');
+    return { data: decodeUnicode(payload, count, width), shape };
+  }
+  const kind = DTYPES[descr.replace(/^=/, '<')];
+  if (!kind) throw fail(`unsupported dtype '${descr}'`);
+  const byteLength = count * kind.BYTES_PER_ELEMENT;
+  if (payload.length < byteLength) throw fail('truncated data');
+  // Copy so the typed array is aligned to its element size whatever the file's offset.
+  const copy = payload.slice(0, byteLength);
+  return { data: new kind(copy.buffer, 0, count), shape };
+}
+
+type TypedCtor =
+  | Uint8ArrayConstructor
+  | Int32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor;
+
+const DTYPES: Record<string, TypedCtor> = {
+  '|u1': Uint8Array,
+  '<u1': Uint8Array,
+  '|b1': Uint8Array,
+  '<i4': Int32Array,
+  '<i8': BigInt64Array,
+  '<f4': Float32Array,
+  '<f8': Float64Array,
+};
+
+function bytesOf(data: Exclude<NpyData, string[]>): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function codePointLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/** Fixed-width UTF-32LE, zero-padded: NumPy's `<U<width>` layout. */
+function encodeUnicode(items: string[], width: number): Uint8Array {
+  const out = new Uint32Array(items.length * width);
+  items.forEach((text, i) => {
+    let j = i * width;
+    for (const ch of text) out[j++] = ch.codePointAt(0)!;
+  });
+  return new Uint8Array(out.buffer);
+}
+
+function decodeUnicode(payload: Uint8Array, count: number, width: number): string[] {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const items: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const points: number[] = [];
+    for (let j = 0; j < width; j++) {
+      const cp = view.getUint32((i * width + j) * 4, true);
+      if (cp === 0) break;
+      points.push(cp);
+    }
+    items.push(String.fromCodePoint(...points));
+  }
+  return items;
+}

@@ -1,0 +1,276 @@
+/**
+ * `prepare`: from the photos `download` verified to the cached, split dataset.
+ *
+ *   list (+ --actors) → manifest → verified photos, one per SHA-256 (the first list line's box
+ *   wins) → crops at every side → split per actor → faces_<side>.npz + split.json
+ *
+ * A photo that cannot be cropped is recorded with its list line and reason and left out; it
+ * never stops the job. All files are written atomically.
+ */
+import { availableParallelism } from 'node:os';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { ImageError } from '../errors.js';
+import type { OnProgress } from '../progress.js';
+import { type CropFailureReason, cropFace, DEFAULT_SIDES } from './crop.js';
+import { type FaceBox, readFaceList } from './face-list.js';
+import { photosDir, readManifest } from './manifest.js';
+import type { NpzArrays } from './npz.js';
+import { writeNpz } from './npz.js';
+import {
+  type DatasetSplit,
+  SPLIT_NAMES,
+  type SplitAssignment,
+  type SplitSizes,
+  splitByActor,
+} from './split.js';
+import {
+  type CropFailureRecord,
+  npzPathFor,
+  type SplitManifest,
+  type SplitManifestPhoto,
+  splitManifestPath,
+  writeSplitManifest,
+} from './split-manifest.js';
+
+/** Default cache folder, shared with `download`. */
+export const DEFAULT_CACHE_DIR = '.facelab-cache';
+
+/** Options of `prepareDataset`. */
+export interface PrepareOptions {
+  /** The FaceScrub list the cache was downloaded from (`--subset`). */
+  list: string;
+  /** Only these actors; default everyone in the list. */
+  actors?: readonly string[];
+  /** The download cache. Default `.facelab-cache`. */
+  cacheDir?: string;
+  /** Where the `.npz` files and `split.json` go. */
+  outDir: string;
+  /** Crop sides in pixels. Default `[32, 227]`. */
+  sizes?: readonly number[];
+  /** Seed of the split. Default 1. */
+  seed?: number;
+  /** Photos per actor in train / val / test. Default 70 / 20 / 20. */
+  splitSizes?: SplitSizes;
+  /**
+   * Photos decoded at once. Default: twice the number of cores, at least 8, so libvips keeps
+   * every core busy decoding while JavaScript resamples the previous photos.
+   */
+  concurrency?: number;
+  /** Largest photo accepted, in pixels. Default 100,000,000 (see `cropFace`). */
+  maxPixels?: number;
+  onProgress?: OnProgress;
+}
+
+/** What `prepareDataset` did. */
+export interface PrepareResult {
+  /** Distinct photos cropped successfully (in a part of the split or unused). */
+  photos: number;
+  sizes: number[];
+  /** Photos per part over all actors. */
+  split: Record<SplitAssignment, number>;
+  actors: string[];
+  /** Photos per actor and part. */
+  counts: Record<string, Record<SplitAssignment, number>>;
+  /** Photos that failed to crop, with list line and reason. */
+  failures: CropFailureRecord[];
+  /** Failures counted by reason. */
+  failed: Partial<Record<CropFailureReason, number>>;
+  /** Selected list lines with no verified photo in the cache (never downloaded, or failed). */
+  notDownloaded: number;
+  /** Malformed list lines that were skipped. */
+  listProblems: number;
+  /** Files written. */
+  files: string[];
+}
+
+interface Photo {
+  sha256: string;
+  actor: string;
+  line: number;
+  box: FaceBox;
+  file: string;
+}
+
+/** Runs the whole `prepare` job. */
+export async function prepareDataset(options: PrepareOptions): Promise<PrepareResult> {
+  const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
+  const sides = [...(options.sizes ?? DEFAULT_SIDES)];
+  const seed = options.seed ?? 1;
+  const onProgress = options.onProgress;
+
+  const list = await readFaceList(options.list, options.actors ? { actors: options.actors } : {});
+  for (const problem of list.problems)
+    onProgress?.({ kind: 'warning', task: 'prepare', message: problem.message });
+  const manifest = await readManifest(cacheDir);
+  const { photos, notDownloaded } = selectPhotos(list.lines, manifest.entries, cacheDir);
+
+  const crops = new Map<string, Uint8Array[]>();
+  const failures: CropFailureRecord[] = [];
+  onProgress?.({ kind: 'start', task: 'crop', total: photos.length });
+  let done = 0;
+  await forEachConcurrently(
+    photos,
+    options.concurrency ?? Math.max(8, 2 * availableParallelism()),
+    async (photo) => {
+      try {
+        const result = await cropFace(photo.file, photo.box, {
+          sides,
+          source: `${photo.file} (list line ${photo.line})`,
+          ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+        });
+        crops.set(photo.sha256, result.crops);
+      } catch (error) {
+        if (!(error instanceof ImageError)) throw error;
+        const reason = error.reason as CropFailureReason;
+        failures.push({
+          line: photo.line,
+          sha256: photo.sha256,
+          actor: photo.actor,
+          reason,
+          message: error.message,
+        });
+        onProgress?.({ kind: 'warning', task: 'crop', message: error.message });
+      }
+      onProgress?.({ kind: 'advance', task: 'crop', done: ++done, total: photos.length });
+    },
+  );
+  onProgress?.({ kind: 'done', task: 'crop' });
+  failures.sort((a, b) => a.line - b.line);
+
+  const cropped = photos.filter((p) => crops.has(p.sha256));
+  const split = splitByActor(cropped, {
+    seed,
+    ...(options.splitSizes ? { sizes: options.splitSizes } : {}),
+  });
+
+  const files: string[] = [];
+  for (const [index, side] of sides.entries()) {
+    const path = npzPathFor(options.outDir, side);
+    await writeNpz(path, datasetArrays(split, crops, index, side));
+    files.push(path);
+  }
+  const byHash = new Map(cropped.map((p) => [p.sha256, p]));
+  const manifestOut = splitManifest(split, byHash, failures, options.list, sides);
+  await writeSplitManifest(options.outDir, manifestOut);
+  files.push(splitManifestPath(options.outDir));
+
+  const failed: PrepareResult['failed'] = {};
+  for (const f of failures) failed[f.reason] = (failed[f.reason] ?? 0) + 1;
+  return {
+    photos: cropped.length,
+    sizes: sides,
+    split: manifestOut.totals,
+    actors: split.actors,
+    counts: split.counts,
+    failures,
+    failed,
+    notDownloaded,
+    listProblems: list.problems.length,
+    files,
+  };
+}
+
+/** Joins list lines with their manifest entries: one photo per hash, first line wins. */
+function selectPhotos(
+  lines: Awaited<ReturnType<typeof readFaceList>>['lines'],
+  entries: Awaited<ReturnType<typeof readManifest>>['entries'],
+  cacheDir: string,
+): { photos: Photo[]; notDownloaded: number } {
+  const byLine = new Map(entries.map((e) => [e.line, e]));
+  const photoRoot = resolve(photosDir(cacheDir));
+  const photos: Photo[] = [];
+  const seen = new Set<string>();
+  let notDownloaded = 0;
+  for (const line of lines) {
+    const entry = byLine.get(line.line);
+    // A duplicate line holds the same verified photo; it counts when its first line is not
+    // among the selected actors.
+    const usable =
+      entry !== undefined &&
+      entry.sha256 === line.sha256 &&
+      (entry.status === 'verified' || entry.status === 'duplicate') &&
+      entry.file !== undefined;
+    if (!usable) {
+      notDownloaded++;
+      continue;
+    }
+    if (seen.has(line.sha256)) continue;
+    const file = resolve(cacheDir, entry.file!);
+    const inside = relative(photoRoot, file);
+    if (inside.startsWith('..') || isAbsolute(inside)) {
+      notDownloaded++; // a manifest may not point outside the cache
+      continue;
+    }
+    seen.add(line.sha256);
+    photos.push({ sha256: line.sha256, actor: line.name, line: line.line, box: line.box, file });
+  }
+  return { photos, notDownloaded };
+}
+
+/** The arrays of one side's `.npz`: rows train, val, test (unused photos are left out). */
+function datasetArrays(
+  split: DatasetSplit,
+  crops: Map<string, Uint8Array[]>,
+  index: number,
+  side: number,
+): NpzArrays {
+  const rows = SPLIT_NAMES.flatMap((name) => split.parts[name]);
+  const bytes = side * side * 3;
+  const images = new Uint8Array(rows.length * bytes);
+  const labels = new Int32Array(rows.length);
+  const parts = new Uint8Array(rows.length);
+  rows.forEach((row, i) => {
+    images.set(crops.get(row.sha256)![index]!, i * bytes);
+    labels[i] = row.label;
+    parts[i] = SPLIT_NAMES.indexOf(row.split as (typeof SPLIT_NAMES)[number]);
+  });
+  return {
+    images: { data: images, shape: [rows.length, side, side, 3] },
+    labels: { data: labels, shape: [rows.length] },
+    actors: { data: split.actors, shape: [split.actors.length] },
+    hashes: { data: rows.map((r) => r.sha256), shape: [rows.length] },
+    split: { data: parts, shape: [rows.length] },
+  };
+}
+
+function splitManifest(
+  split: DatasetSplit,
+  byHash: Map<string, Photo>,
+  failures: CropFailureRecord[],
+  list: string,
+  sides: number[],
+): SplitManifest {
+  const photos: Record<string, SplitManifestPhoto> = {};
+  const totals: Record<SplitAssignment, number> = { train: 0, val: 0, test: 0, unused: 0 };
+  for (const name of [...SPLIT_NAMES, 'unused'] as const) {
+    for (const entry of split.parts[name]) {
+      photos[entry.sha256] = { actor: entry.actor, split: name, line: byHash.get(entry.sha256)!.line };
+      totals[name]++;
+    }
+  }
+  return {
+    version: 1,
+    seed: split.seed,
+    sizes: split.sizes,
+    list,
+    sides,
+    actors: split.actors,
+    counts: split.counts,
+    totals,
+    photos,
+    cropFailures: failures,
+  };
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; the first unexpected error rejects. */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}

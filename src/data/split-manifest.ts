@@ -1,0 +1,88 @@
+/**
+ * The prepared-dataset folder that `facelab prepare` writes and trainers read:
+ *
+ *   <out>/faces_<side>.npz   one per crop side: images uint8 [N,S,S,3], labels int32 [N],
+ *                            actors <U [K], hashes <U64 [N], split uint8 [N] (0 train, 1 val,
+ *                            2 test); rows ordered train, val, test, each by label
+ *   <out>/split.json         this manifest: seed, actors, each photo's part and list line,
+ *                            counts per actor and part, and the photos that failed to crop
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { writeJsonAtomic } from './atomic-file.js';
+import type { CropFailureReason } from './crop.js';
+import type { SplitAssignment, SplitSizes } from './split.js';
+
+/** One photo of the dataset. */
+export interface SplitManifestPhoto {
+  actor: string;
+  split: SplitAssignment;
+  /** The list line the photo (and its face box) came from. */
+  line: number;
+}
+
+/** A photo that could not be cropped, so it is in no part of the split. */
+export interface CropFailureRecord {
+  line: number;
+  sha256: string;
+  actor: string;
+  reason: CropFailureReason;
+  message: string;
+}
+
+/** The content of `split.json`. */
+export interface SplitManifest {
+  version: 1;
+  seed: number;
+  sizes: SplitSizes;
+  /** The list file the photos came from. */
+  list: string;
+  /** Crop sides written, each as `faces_<side>.npz`. */
+  sides: number[];
+  /** Actor names; label i is `actors[i]`. */
+  actors: string[];
+  /** Photos per actor and part. */
+  counts: Record<string, Record<SplitAssignment, number>>;
+  /** Photos per part over all actors. */
+  totals: Record<SplitAssignment, number>;
+  /** Every photo by SHA-256, in dataset order (train, val, test, then unused). */
+  photos: Record<string, SplitManifestPhoto>;
+  cropFailures: CropFailureRecord[];
+}
+
+/** Path of the split manifest in a prepared-dataset folder. */
+export function splitManifestPath(dir: string): string {
+  return join(dir, 'split.json');
+}
+
+/** Path of the `.npz` of one crop side in a prepared-dataset folder. */
+export function npzPathFor(dir: string, side: number): string {
+  return join(dir, `faces_${side}.npz`);
+}
+
+/** Reads `split.json`; a missing or malformed file is a `UserError` naming it. */
+export async function readSplitManifest(dir: string): Promise<SplitManifest> {
+  const path = splitManifestPath(dir);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new UserError(`no split manifest at ${path}: run 'facelab prepare --out ${dir}' first`);
+  }
+  let manifest: SplitManifest;
+  try {
+    manifest = JSON.parse(text) as SplitManifest;
+  } catch (error) {
+    throw new UserError(`the split manifest ${path} is not valid JSON (${(error as Error).message})`);
+  }
+  if (manifest.version !== 1 || !Array.isArray(manifest.actors) || typeof manifest.photos !== 'object') {
+    throw new UserError(`the split manifest ${path} has an unexpected layout`);
+  }
+  return manifest;
+}
+
+/** Writes `split.json` atomically. */
+export async function writeSplitManifest(dir: string, manifest: SplitManifest): Promise<void> {
+  await writeJsonAtomic(splitManifestPath(dir), manifest);
+}
