@@ -195,6 +195,9 @@ test('user errors exit with 2 and one clear line', async () => {
     badSizes.stderr,
     /Expected a comma-separated list of positive integers for --sizes but received '32,abc'/,
   );
+  const huge = await run([...base, '--out', join(temp, 'x'), '--sizes', '32,5000']);
+  assert.equal(huge.code, 2);
+  assert.match(huge.stderr, /Expected crop sides from 1 to 1024 px for --sizes but received '32,5000'/);
   const noCache = await run([...base, '--out', join(temp, 'x'), '--cache', join(temp, 'no-cache')]);
   assert.equal(noCache.code, 2);
   assert.match(noCache.stderr, /no download manifest at .*no-cache.*run 'facelab download'/);

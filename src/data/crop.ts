@@ -19,6 +19,7 @@ import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ImageError } from '../errors.js';
 import type { FaceBox } from './face-list.js';
+import { type ImageKind, SNIFF_BYTES, sniffImage } from './image-sniff.js';
 import { resizeBilinear } from './resample.js';
 
 /** Default crop sides in pixels. */
@@ -59,8 +60,8 @@ export interface FaceCrops {
   /** One RGB buffer per requested side, in the order of `sides`: side × side × 3 bytes, HWC. */
   crops: Uint8Array[];
   sides: number[];
-  /** Format found from the file's first bytes ('jpeg', 'png', …). */
-  format: string;
+  /** Format found from the file's first bytes. */
+  format: ImageKind;
   /** True when part of the box lay outside the photo and was filled with black. */
   padded: boolean;
 }
@@ -101,9 +102,10 @@ export async function cropFace(
     throw fail('missing file', `cannot read the photo (${(error as Error).message})`);
   }
   // Sniffing the magic bytes refuses SVG, PDF, HTML… before any decoder sees them.
-  const format = sniffFormat(head);
-  if (format === undefined)
-    throw fail('not an image', 'the bytes are not a JPEG, PNG, GIF, WebP, TIFF, HEIF or AVIF photo');
+  const format = sniffImage(head);
+  if (format === undefined) {
+    throw fail('not an image', 'the bytes are not a JPEG, PNG, GIF, WebP, TIFF or BMP photo');
+  }
 
   // Fast path: the box lies inside the photo, which is true of nearly every list line, so the
   // photo's size is not needed first. Otherwise libvips refuses the area and we look closer.
@@ -192,28 +194,12 @@ async function decodeArea(
 async function readHead(path: string): Promise<Uint8Array> {
   const handle = await open(path, 'r');
   try {
-    const head = new Uint8Array(16);
-    const { bytesRead } = await handle.read(head, 0, 16, 0);
+    const head = new Uint8Array(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
     return head.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
-}
-
-/** The photo format from the first bytes of the file, or undefined for anything else. */
-export function sniffFormat(bytes: Uint8Array): string | undefined {
-  const ascii = (from: number, to: number): string => String.fromCharCode(...bytes.subarray(from, to));
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
-  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'gif';
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
-  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
-  if (ascii(4, 8) === 'ftyp') {
-    const brand = ascii(8, 12);
-    if (brand === 'avif' || brand === 'avis') return 'avif';
-    if (['heic', 'heix', 'hevc', 'hevx', 'mif1', 'msf1'].includes(brand)) return 'heif';
-  }
-  return undefined;
 }
 
 /** Turns a sharp/libvips failure into an `ImageError` with a reason key. */

@@ -9,11 +9,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { ImageError } from '../errors.js';
+import { ImageError, InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { type CropFailureReason, cropFace, DEFAULT_SIDES } from './crop.js';
-import { type FaceBox, readFaceList } from './face-list.js';
-import { photosDir, readManifest } from './manifest.js';
+import { type FaceBox, type FaceLine, readFaceList } from './face-list.js';
+import { type ManifestEntry, photosDir, readManifest } from './manifest.js';
 import type { NpzArrays } from './npz.js';
 import { writeNpz } from './npz.js';
 import {
@@ -32,6 +32,9 @@ import {
   writeSplitManifest,
 } from './split-manifest.js';
 
+/** Largest crop side accepted: 1024 px crops of 1,000 photos already take 3 GB. */
+export const MAX_SIDE = 1024;
+
 /** Default cache folder, shared with `download`. */
 export const DEFAULT_CACHE_DIR = '.facelab-cache';
 
@@ -45,7 +48,7 @@ export interface PrepareOptions {
   cacheDir?: string;
   /** Where the `.npz` files and `split.json` go. */
   outDir: string;
-  /** Crop sides in pixels. Default `[32, 227]`. */
+  /** Crop sides in pixels, each 1–1024 (repeats are ignored). Default `[32, 227]`. */
   sizes?: readonly number[];
   /** Seed of the split. Default 1. */
   seed?: number;
@@ -94,7 +97,10 @@ interface Photo {
 /** Runs the whole `prepare` job. */
 export async function prepareDataset(options: PrepareOptions): Promise<PrepareResult> {
   const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
-  const sides = [...(options.sizes ?? DEFAULT_SIDES)];
+  const sides = [...new Set(options.sizes ?? DEFAULT_SIDES)];
+  if (sides.length === 0 || sides.some((side) => !Number.isInteger(side) || side < 1 || side > MAX_SIDE)) {
+    throw new InvalidOptionError('--sizes', `crop sides from 1 to ${MAX_SIDE} px`, sides.join(','));
+  }
   const seed = options.seed ?? 1;
   const onProgress = options.onProgress;
 
@@ -102,6 +108,13 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
   for (const problem of list.problems)
     onProgress?.({ kind: 'warning', task: 'prepare', message: problem.message });
   const manifest = await readManifest(cacheDir);
+  if (manifest.complete === false) {
+    onProgress?.({
+      kind: 'warning',
+      task: 'prepare',
+      message: `the download into ${cacheDir} did not finish: preparing the photos verified so far`,
+    });
+  }
   const { photos, notDownloaded } = selectPhotos(list.lines, manifest.entries, cacheDir);
 
   const crops = new Map<string, Uint8Array[]>();
@@ -172,8 +185,8 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
 
 /** Joins list lines with their manifest entries: one photo per hash, first line wins. */
 function selectPhotos(
-  lines: Awaited<ReturnType<typeof readFaceList>>['lines'],
-  entries: Awaited<ReturnType<typeof readManifest>>['entries'],
+  lines: readonly FaceLine[],
+  entries: readonly ManifestEntry[],
   cacheDir: string,
 ): { photos: Photo[]; notDownloaded: number } {
   const byLine = new Map(entries.map((e) => [e.line, e]));
