@@ -202,6 +202,26 @@ test('user errors exit with 2 and one clear line', async () => {
   assert.equal(noCache.code, 2);
   assert.match(noCache.stderr, /no download manifest at .*no-cache.*run 'facelab download'/);
   assert.doesNotMatch(noCache.stderr, /at .*\.ts:\d+/, 'no stack trace without --verbose');
+  const empty = await makeFakeCache({ actors: ['Peri Gilpin'] });
+  try {
+    const emptied = join(empty.dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(emptied, 'utf8')) as DownloadManifest;
+    for (const entry of manifest.entries) entry.status = 'failed';
+    await writeFile(emptied, JSON.stringify(manifest));
+    const none = await run([
+      ...base,
+      '--actors',
+      'Peri Gilpin',
+      '--out',
+      join(temp, 'x'),
+      '--cache',
+      empty.dir,
+    ]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /none of the \d+ selected list lines has a verified photo/);
+  } finally {
+    await empty.cleanup();
+  }
   const noList = await run(['prepare', '--subset', join(temp, 'absent.txt'), '--out', join(temp, 'x')]);
   assert.equal(noList.code, 2);
   assert.match(noList.stderr, /cannot read the list .*absent\.txt \(ENOENT\)/);

@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { ImageError, InvalidOptionError } from '../errors.js';
+import { ImageError, InvalidOptionError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { type CropFailureReason, cropFace, DEFAULT_SIDES } from './crop.js';
 import { type FaceBox, type FaceLine, readFaceList } from './face-list.js';
@@ -116,6 +116,11 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     });
   }
   const { photos, notDownloaded } = selectPhotos(list.lines, manifest.entries, cacheDir);
+  if (photos.length === 0) {
+    throw new UserError(
+      `none of the ${list.lines.length} selected list lines has a verified photo in ${cacheDir}: run 'facelab download' with the same --subset and --cache first`,
+    );
+  }
 
   const crops = new Map<string, Uint8Array[]>();
   const failures: CropFailureRecord[] = [];
