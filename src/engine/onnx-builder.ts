@@ -91,6 +91,18 @@ export class GraphBuilder {
     return out;
   }
 
+  /**
+   * Gives `value` a chosen, stable name (through an Identity node, which ORT optimises away) so
+   * tools can tap that layer by name later; returns `name`.
+   */
+  named(value: string, name: string): string {
+    this.claim(name);
+    this.nodes.push(
+      onnx.NodeProto.create({ opType: 'Identity', input: [value], output: [name], name: `${name}_identity` }),
+    );
+    return name;
+  }
+
   /** Adds a float32 constant (initializer) and returns its name. */
   constant(name: string, values: Float32Array | number[], dims: number[]): string {
     this.claim(name);
@@ -125,7 +137,10 @@ export class GraphBuilder {
 
   /** A scalar float32 constant with a generated name. */
   scalar(value: number): string {
-    return this.constant(this.fresh('c'), [value], []);
+    // `fresh` reserves the name and `constant` claims it again: release it in between.
+    const name = this.fresh('c');
+    this.used.delete(name);
+    return this.constant(name, [value], []);
   }
 
   /**

@@ -1,0 +1,92 @@
+/**
+ * The feature-extraction job behind `facelab features` and `facelab transfer`: resolve the
+ * backbone, load the prepared crops at its side, run every part of the split through it, and
+ * write (or reuse) the `.npz` cache.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { splitManifestPath } from '../data/split-manifest.js';
+import type { OnProgress } from '../progress.js';
+import { Backbone } from './backbone.js';
+import { type BackboneChoice, resolveBackbone } from './backbones.js';
+import { loadCropsAtSide } from './crops.js';
+import { extractFeatureSet, type FeatureSet, readFeatureSet, writeFeatureSet } from './feature-set.js';
+
+/** Options of `computeFeatures`. */
+export interface ComputeFeaturesOptions extends BackboneChoice {
+  /** Folder written by `facelab prepare` (`faces_<side>.npz` + `split.json`). */
+  dataDir: string;
+  /** Where the feature `.npz` is written. */
+  out: string;
+  /** Reuse `out` when it holds features of the same backbone, layer, model and split. Default false. */
+  reuse?: boolean;
+  /** Images per ORT run. Default 32. */
+  batchSize?: number;
+  /** ORT threads. Default: one per core. */
+  threads?: number;
+  onProgress?: OnProgress;
+}
+
+/** What `computeFeatures` produced. */
+export interface ComputedFeatures {
+  set: FeatureSet;
+  /** Backbone name ('face', 'alexnet' or the model file). */
+  backbone: string;
+  /** Layer as the user named it. */
+  layer: string;
+  /** Crop side fed to the backbone. */
+  side: number;
+  /** Images run (0 when the cache was reused). */
+  images: number;
+  /** Seconds spent running the backbone (preprocessing included; 0 when reused). */
+  seconds: number;
+  /** True when `out` already held these features. */
+  reused: boolean;
+}
+
+/**
+ * Extracts the features of every crop of a prepared dataset and writes them to `options.out`.
+ *
+ * @example
+ * const { set } = await computeFeatures({ dataDir: 'data/six', backbone: 'face', out: 'data/six/face.npz' });
+ */
+export async function computeFeatures(options: ComputeFeaturesOptions): Promise<ComputedFeatures> {
+  const spec = await resolveBackbone(options);
+  const splitHash = createHash('sha256')
+    .update(await readFile(splitManifestPath(options.dataDir)))
+    .digest('hex');
+  const key = JSON.stringify({
+    backbone: spec.name,
+    layer: spec.layer,
+    tensor: spec.tensor,
+    preprocess: spec.preprocess,
+    side: spec.side,
+    model: spec.modelSha256,
+    split: splitHash,
+  });
+  const summary = { backbone: spec.name, layer: spec.layer, side: spec.side };
+  if (options.reuse) {
+    const cached = await readFeatureSet(options.out).catch(() => undefined);
+    if (cached?.key === key) return { ...summary, set: cached, images: 0, seconds: 0, reused: true };
+  }
+  const dataset = await loadCropsAtSide(options.dataDir, spec.side);
+  const backbone = await Backbone.load(spec, {
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
+  let set: FeatureSet;
+  const started = performance.now();
+  try {
+    set = await extractFeatureSet(
+      dataset,
+      backbone,
+      options.onProgress ? { onProgress: options.onProgress } : {},
+    );
+  } finally {
+    await backbone.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await writeFeatureSet(options.out, set, key);
+  const images = set.train.count + set.val.count + set.test.count;
+  return { ...summary, set, images, seconds, reused: false };
+}

@@ -1,0 +1,86 @@
+/**
+ * Turning uint8 RGB crops (HWC per image, as `facelab prepare` stores them) into what an image
+ * backbone expects as input.
+ *
+ * - `seed`: the reference study's choice for AlexNet — per image, subtract the mean of all its
+ *   values, then divide by the largest absolute value left (a flat image stays all 0);
+ *   NCHW float32.
+ * - `imagenet`: torchvision's — x / 255, then (x − mean_c) / std_c with mean
+ *   [0.485, 0.456, 0.406] and std [0.229, 0.224, 0.225]; NCHW float32. Right for weights
+ *   exported from torchvision.
+ * - `caffe`: Caffe's AlexNet (the ONNX model zoo's `bvlcalexnet`) — BGR channel order, 0–255,
+ *   minus the per-channel mean [104, 117, 123] (B, G, R); NCHW float32.
+ * - `uint8`: the bytes unchanged (NHWC), for models that normalise inside the graph, such as
+ *   facelab's face backbone.
+ */
+import { InvalidOptionError } from '../errors.js';
+
+/** How crops are turned into a backbone's input (see the module comment). */
+export type Preprocess = 'seed' | 'imagenet' | 'caffe' | 'uint8';
+
+/** Every `Preprocess` value, for flag validation. */
+export const PREPROCESS_MODES: readonly Preprocess[] = ['seed', 'imagenet', 'caffe', 'uint8'];
+
+const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+const IMAGENET_STD = [0.229, 0.224, 0.225];
+const CAFFE_MEAN_BGR = [104, 117, 123];
+
+/** A batch ready to feed: float32 NCHW, or the uint8 NHWC crops themselves. */
+export type BackboneInput = { data: Float32Array; dims: number[] } | { data: Uint8Array; dims: number[] };
+
+/**
+ * Preprocesses `count` crops of `side × side × 3` bytes stored one after another.
+ *
+ * @example
+ * const input = preprocessImages(crops, { count: 32, side: 227, mode: 'imagenet' });
+ */
+export function preprocessImages(
+  images: Uint8Array,
+  options: { count: number; side: number; mode: Preprocess },
+): BackboneInput {
+  const { count, side, mode } = options;
+  const plane = side * side;
+  if (images.length !== count * plane * 3) {
+    throw new InvalidOptionError('images', `${count} × ${side} × ${side} × 3 bytes`, images.length);
+  }
+  if (mode === 'uint8') return { data: images, dims: [count, side, side, 3] };
+  const out = new Float32Array(images.length);
+  for (let n = 0; n < count; n++) {
+    const src = images.subarray(n * plane * 3, (n + 1) * plane * 3);
+    const dst = out.subarray(n * plane * 3, (n + 1) * plane * 3);
+    if (mode === 'seed') seedImage(src, dst, plane);
+    else if (mode === 'imagenet') {
+      for (let c = 0; c < 3; c++) {
+        const scale = 1 / (255 * IMAGENET_STD[c]!);
+        const shift = IMAGENET_MEAN[c]! / IMAGENET_STD[c]!;
+        for (let p = 0; p < plane; p++) dst[c * plane + p] = src[p * 3 + c]! * scale - shift;
+      }
+    } else if (mode === 'caffe') {
+      for (let c = 0; c < 3; c++) {
+        const from = 2 - c; // BGR plane c reads RGB channel 2 − c
+        for (let p = 0; p < plane; p++) dst[c * plane + p] = src[p * 3 + from]! - CAFFE_MEAN_BGR[c]!;
+      }
+    } else {
+      throw new InvalidOptionError('preprocess', PREPROCESS_MODES.join(' | '), mode);
+    }
+  }
+  return { data: out, dims: [count, 3, side, side] };
+}
+
+/** Per image: minus its mean, over its largest absolute deviation; HWC bytes to CHW floats. */
+function seedImage(src: Uint8Array, dst: Float32Array, plane: number): void {
+  let sum = 0;
+  for (let i = 0; i < src.length; i++) sum += src[i]!;
+  const mean = sum / src.length;
+  let lo = 255;
+  let hi = 0;
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const peak = Math.max(hi - mean, mean - lo);
+  const scale = peak > 0 ? 1 / peak : 0;
+  for (let c = 0; c < 3; c++)
+    for (let p = 0; p < plane; p++) dst[c * plane + p] = (src[p * 3 + c]! - mean) * scale;
+}
