@@ -63,7 +63,15 @@ export class GraphBuilder {
   private readonly used = new Set<string>();
   private counter = 0;
 
-  constructor(readonly name: string) {}
+  /**
+   * @param name the graph's name.
+   * @param valuePrefix prefix of every generated value name; give each subgraph (Loop/If body)
+   *   its own, since ONNX forbids a subgraph value to reuse a name of its enclosing graphs. Default ''.
+   */
+  constructor(
+    readonly name: string,
+    private readonly valuePrefix = '',
+  ) {}
 
   /** Declares a graph input and returns its name. */
   input(name: string, type: ElementType, dims: Dim[]): string {
@@ -176,7 +184,7 @@ export class GraphBuilder {
   /** A new unique value name with the given prefix. */
   fresh(prefix: string): string {
     let name: string;
-    do name = `${prefix}_${this.counter++}`;
+    do name = `${this.valuePrefix}${prefix}_${this.counter++}`;
     while (this.used.has(name));
     this.used.add(name);
     return name;
