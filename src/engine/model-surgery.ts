@@ -140,6 +140,27 @@ export function tapModel(bytes: Uint8Array, options: TapOptions): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/**
+ * The values of one float32 weight (initializer) of a model, row-major, with its dims; for
+ * inspecting weights and checking them in tests. Throws a `UserError` when there is no such
+ * float32 weight.
+ */
+export function readInitializer(bytes: Uint8Array, name: string): { data: Float32Array; dims: number[] } {
+  const graph = decode(bytes).graph!;
+  const init = (graph.initializer ?? []).find((t) => t.name === name);
+  if (!init || init.dataType !== onnx.TensorProto.DataType.FLOAT) {
+    throw new UserError(`the model has no float32 weight named '${name}'`);
+  }
+  const dims = (init.dims ?? []).map(Number);
+  const raw = init.rawData;
+  // Copy: the raw bytes are a view into the model at an arbitrary (unaligned) offset.
+  const data =
+    raw && raw.length > 0
+      ? new Float32Array(new Uint8Array(raw).buffer)
+      : Float32Array.from(init.floatData ?? []);
+  return { data, dims };
+}
+
 function decode(bytes: Uint8Array): ModelProto {
   let model: ModelProto;
   try {
