@@ -17,6 +17,10 @@ const commands: Record<string, { summary: string; load: Loader }> = {
     summary: 'crop verified photos, resize, split and cache as .npz',
     load: async () => (await import('./prepare.js')).command,
   },
+  features: {
+    summary: 'extract backbone features (face, AlexNet, any ONNX model) of a prepared dataset',
+    load: async () => (await import('./features.js')).command,
+  },
 };
 
 function mainHelp(): string {

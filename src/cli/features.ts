@@ -1,0 +1,145 @@
+/**
+ * `facelab features --data DIR --backbone face|alexnet|onnx [--weights FILE] [--layer NAME]
+ * [--preprocess seed|imagenet|caffe|uint8] --out FILE.npz [--json]`: runs every prepared crop
+ * through a backbone and writes its features per part of the split. With `--json` the last
+ * stdout line is `{"backbone":…,"layer":…,"features":dim,"images":N,"seconds":…,"images_per_s":…}`.
+ */
+import { InvalidOptionError } from '../errors.js';
+import { BACKBONE_KINDS, type BackboneKind } from '../transfer/backbones.js';
+import { computeFeatures } from '../transfer/compute-features.js';
+import { PREPROCESS_MODES, type Preprocess } from '../transfer/preprocess.js';
+import {
+  type FlagSpec,
+  helpText,
+  intFlag,
+  optionalString,
+  type ParsedArgs,
+  parseFlags,
+  requireString,
+} from './args.js';
+import type { Command } from './command.js';
+import { printJson, say } from './output.js';
+import { progressPrinter } from './progress-bar.js';
+
+const flags: Record<string, FlagSpec> = {
+  data: { type: 'string', help: 'folder written by facelab prepare' },
+  backbone: {
+    type: 'string',
+    help: 'face (offline face-api ResNet), alexnet, or onnx (any ONNX image model)',
+  },
+  weights: {
+    type: 'string',
+    help: 'alexnet/onnx: the .onnx file; face: a TF.js weights manifest',
+    default: "face: @vladmandic/face-api's",
+  },
+  layer: {
+    type: 'string',
+    help: 'tensor to tap: face descriptor|avgpool|conv256_2|…; alexnet conv1…conv5|pool1|pool2|pool5|fc6|fc7|fc8; onnx a tensor name',
+    default: 'descriptor / pool5 / the first output',
+  },
+  preprocess: {
+    type: 'string',
+    help: `input preprocessing: ${PREPROCESS_MODES.join(' | ')}`,
+    default: 'imagenet (face: built in)',
+  },
+  'random-weights': {
+    type: 'string',
+    help: 'alexnet only: random AlexNet with this seed — tests the pipeline, MEANINGLESS for accuracy',
+  },
+  side: { type: 'string', help: 'crop side for models whose input side is not fixed', default: '227' },
+  out: {
+    type: 'string',
+    help: 'the features .npz to write (train_x, train_y, val_x, val_y, test_x, test_y)',
+  },
+  batch: { type: 'string', help: 'images per ONNX Runtime run', default: '32' },
+  threads: { type: 'string', help: 'ONNX Runtime threads', default: 'one per core' },
+};
+
+const USAGE =
+  '--data DIR --backbone face|alexnet|onnx [--weights FILE] [--layer NAME] [--preprocess MODE] --out FILE.npz [--json]';
+const DESCRIPTION = `Runs every crop of a prepared dataset through an image backbone on ONNX Runtime, taps one layer,
+and writes its features (flattened, float32) with the labels, split as prepared.
+  face     face-api's face-recognition ResNet (128-d descriptor), rebuilt offline from the npm package
+  alexnet  an AlexNet .onnx exported from torchvision (see the README); layers named by torchvision's layout
+  onnx     any ONNX image model; --layer names a tensor
+Crops are resized in memory when the backbone's side (face 150, AlexNet 227) was not prepared.`;
+
+/** The `features` command. */
+export const command: Command = {
+  name: 'features',
+  summary: 'extract backbone features (face, AlexNet, any ONNX model) of a prepared dataset',
+  async run(argv: string[]): Promise<number> {
+    const { values } = parseFlags('features', argv, flags);
+    if (values.help) {
+      process.stdout.write(helpText('features', USAGE, DESCRIPTION, flags));
+      return 0;
+    }
+    const json = values.json === true;
+    const dataDir = requireString(values, 'data');
+    const out = requireString(values, 'out');
+    const backbone = backboneFlag(values);
+    const preprocess = preprocessFlag(values);
+    const weights = optionalString(values, 'weights');
+    const layer = optionalString(values, 'layer');
+    const randomWeights =
+      values['random-weights'] === undefined
+        ? undefined
+        : intFlag(values, 'random-weights', 0, 0, 0xffffffff);
+    if (randomWeights !== undefined) {
+      process.stderr.write(
+        'WARNING: --random-weights uses an AlexNet with RANDOM weights: its features are MEANINGLESS for accuracy (pipeline test and timing only)\n',
+      );
+    }
+    const result = await computeFeatures({
+      dataDir,
+      out,
+      backbone,
+      ...(weights !== undefined ? { weights } : {}),
+      ...(layer !== undefined ? { layer } : {}),
+      ...(preprocess !== undefined ? { preprocess } : {}),
+      ...(randomWeights !== undefined ? { randomWeights } : {}),
+      ...(values.side !== undefined ? { side: intFlag(values, 'side', 227, 16, 4096) } : {}),
+      batchSize: intFlag(values, 'batch', 32, 1, 4096),
+      ...(values.threads !== undefined ? { threads: intFlag(values, 'threads', 1, 1, 1024) } : {}),
+      onProgress: progressPrinter(),
+    });
+    const seconds = Math.round(result.seconds * 100) / 100;
+    const imagesPerSecond = result.seconds > 0 ? Math.round((result.images / result.seconds) * 10) / 10 : 0;
+    const { set } = result;
+    say(`backbone   ${result.backbone}  layer ${result.layer}  (${result.side} px crops)`, json);
+    say(`features   ${set.dim} per image`, json);
+    say(
+      `images     ${result.images}  (train ${set.train.count}, val ${set.val.count}, test ${set.test.count})`,
+      json,
+    );
+    say(`speed      ${imagesPerSecond} images/s  (${seconds} s)`, json);
+    say(`wrote      ${out}`, json);
+    if (json) {
+      printJson({
+        backbone: result.backbone,
+        layer: result.layer,
+        features: set.dim,
+        images: result.images,
+        seconds,
+        images_per_s: imagesPerSecond,
+        ...(randomWeights !== undefined ? { random_weights: true } : {}),
+      });
+    }
+    return 0;
+  },
+};
+
+function backboneFlag(values: ParsedArgs['values']): BackboneKind {
+  const raw = requireString(values, 'backbone');
+  if (!(BACKBONE_KINDS as readonly string[]).includes(raw))
+    throw new InvalidOptionError('--backbone', BACKBONE_KINDS.join(' | '), raw);
+  return raw as BackboneKind;
+}
+
+function preprocessFlag(values: ParsedArgs['values']): Preprocess | undefined {
+  const raw = optionalString(values, 'preprocess');
+  if (raw === undefined) return undefined;
+  if (!(PREPROCESS_MODES as readonly string[]).includes(raw))
+    throw new InvalidOptionError('--preprocess', PREPROCESS_MODES.join(' | '), raw);
+  return raw as Preprocess;
+}
