@@ -9,6 +9,7 @@ import { cropFace } from '../src/data/crop.js';
 import { type FaceLine, readFaceList } from '../src/data/face-list.js';
 import { resizeBilinear } from '../src/data/resample.js';
 import { ImageError } from '../src/errors.js';
+import { createRng } from '../src/random.js';
 import { cutBox, decodeWhole, pixelDistance, referenceResize } from './helpers/image-reference.js';
 import { pythonMissing, runPython } from './helpers/python.js';
 import { facescrubImages, facescrubList, SIX_ACTORS } from './helpers/shared.js';
@@ -152,6 +153,47 @@ test('resizeBilinear: same size is a copy, one pixel spreads evenly, bad sizes a
   assert.throws(
     () => resizeBilinear(pixels, { width: 3, height: 1, outWidth: 1, outHeight: 1 }),
     /expected 3×1×3 bytes/,
+  );
+});
+
+test('the SIMD and JavaScript resamplers give identical bytes, whatever the sizes', () => {
+  const rng = createRng(9);
+  const cases: [number, number, number, number][] = [
+    [180, 150, 32, 32], // shrink
+    [60, 45, 227, 227], // enlarge
+    [1000, 12, 7, 40], // shrink one axis, enlarge the other
+    [3, 1, 3, 9], // narrowest SIMD row: 9 bytes
+    [5, 5, 5, 2], // vertical pass only
+    [40, 7, 13, 7], // horizontal pass only
+    [33, 33, 33, 33], // no pass: a copy
+  ];
+  for (const [width, height, outWidth, outHeight] of cases) {
+    const pixels = Uint8Array.from({ length: width * height * 3 }, () => rng.int(256));
+    const options = { width, height, outWidth, outHeight };
+    const js = resizeBilinear(pixels, { ...options, engine: 'js' });
+    const simd = resizeBilinear(pixels, { ...options, engine: 'simd' });
+    assert.equal(js.length, outWidth * outHeight * 3);
+    const d = pixelDistance(simd, js);
+    assert.equal(d.max, 0, `${width}×${height} → ${outWidth}×${outHeight}: differs at byte ${d.at}`);
+  }
+  // Saturated extremes exercise the clamping (Pillow's clip8) in both.
+  const extremes = Uint8Array.from({ length: 20 * 20 * 3 }, (_, i) => (i % 7 < 3 ? 0 : 255));
+  const options = { width: 20, height: 20, outWidth: 9, outHeight: 31 };
+  assert.deepEqual(
+    resizeBilinear(extremes, { ...options, engine: 'simd' }),
+    resizeBilinear(extremes, { ...options, engine: 'js' }),
+  );
+  assert.throws(
+    () =>
+      resizeBilinear(new Uint8Array(4), {
+        width: 2,
+        height: 2,
+        channels: 1,
+        outWidth: 4,
+        outHeight: 4,
+        engine: 'simd',
+      }),
+    /SIMD engine needs/,
   );
 });
 
