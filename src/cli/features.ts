@@ -81,15 +81,7 @@ export const command: Command = {
     const preprocess = preprocessFlag(values);
     const weights = optionalString(values, 'weights');
     const layer = optionalString(values, 'layer');
-    const randomWeights =
-      values['random-weights'] === undefined
-        ? undefined
-        : intFlag(values, 'random-weights', 0, 0, 0xffffffff);
-    if (randomWeights !== undefined) {
-      process.stderr.write(
-        'WARNING: --random-weights uses an AlexNet with RANDOM weights: its features are MEANINGLESS for accuracy (pipeline test and timing only)\n',
-      );
-    }
+    const randomWeights = randomWeightsFlag(values);
     const result = await computeFeatures({
       dataDir,
       out,
@@ -129,17 +121,29 @@ export const command: Command = {
   },
 };
 
-function backboneFlag(values: ParsedArgs['values']): BackboneKind {
+/** `--backbone`, validated. */
+export function backboneFlag(values: ParsedArgs['values']): BackboneKind {
   const raw = requireString(values, 'backbone');
   if (!(BACKBONE_KINDS as readonly string[]).includes(raw))
     throw new InvalidOptionError('--backbone', BACKBONE_KINDS.join(' | '), raw);
   return raw as BackboneKind;
 }
 
-function preprocessFlag(values: ParsedArgs['values']): Preprocess | undefined {
+/** `--preprocess`, validated; undefined when not given. */
+export function preprocessFlag(values: ParsedArgs['values']): Preprocess | undefined {
   const raw = optionalString(values, 'preprocess');
   if (raw === undefined) return undefined;
   if (!(PREPROCESS_MODES as readonly string[]).includes(raw))
     throw new InvalidOptionError('--preprocess', PREPROCESS_MODES.join(' | '), raw);
   return raw as Preprocess;
+}
+
+/** `--random-weights SEED`; prints the loud warning that its features mean nothing for accuracy. */
+export function randomWeightsFlag(values: ParsedArgs['values']): number | undefined {
+  if (values['random-weights'] === undefined) return undefined;
+  const seed = intFlag(values, 'random-weights', 0, 0, 0xffffffff);
+  process.stderr.write(
+    'WARNING: --random-weights uses an AlexNet with RANDOM weights: its features are MEANINGLESS for accuracy (pipeline test and timing only)\n',
+  );
+  return seed;
 }
