@@ -17,9 +17,21 @@ const commands: Record<string, { summary: string; load: Loader }> = {
     summary: 'crop verified photos, resize, split and cache as .npz',
     load: async () => (await import('./prepare.js')).command,
   },
+  train: {
+    summary: 'train the fully connected classifier on prepared crops (ONNX Runtime)',
+    load: async () => (await import('./train.js')).command,
+  },
+  grid: {
+    summary: 'grid search over epochs, batch, hidden units and learning rate, in parallel',
+    load: async () => (await import('./grid.js')).command,
+  },
   features: {
     summary: 'extract backbone features (face, AlexNet, any ONNX model) of a prepared dataset',
     load: async () => (await import('./features.js')).command,
+  },
+  transfer: {
+    summary: 'train the classifier on backbone features and compare with raw pixels',
+    load: async () => (await import('./transfer.js')).command,
   },
 };
 

@@ -1,0 +1,128 @@
+/**
+ * Runs grid tasks on a pool of worker threads (or, with one worker, in this thread), handing the
+ * next task in the queue to whichever worker is free.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { OnProgress } from '../progress.js';
+import type { FeatureSet } from './features.js';
+import { type GridTask, type GridTaskResult, GridTaskRunner } from './grid-task.js';
+import type { GridWorkerData, GridWorkerReply, GridWorkerRequest } from './grid-worker.js';
+
+/** Options of `runTasks`. */
+export interface PoolOptions {
+  data: FeatureSet;
+  /** Tasks in the order to start them. */
+  tasks: readonly GridTask[];
+  /** Parallel workers; 1 runs every task in this thread. */
+  workers: number;
+  /** ORT threads per task. */
+  threads: number;
+  /** Called once per finished task, in completion order. */
+  onResult: (result: GridTaskResult) => void;
+  /** Progress in epochs trained over all tasks (task 'grid'). */
+  onProgress?: OnProgress;
+}
+
+/**
+ * Starts a grid worker: the script next to this file with this file's extension. From the
+ * TypeScript sources (tests, `tsx`), a worker does not inherit the parent's loader hooks, so a
+ * small bootstrap registers tsx in the worker before importing the `.ts` script.
+ */
+function startWorker(workerData: GridWorkerData): Worker {
+  const ext = extname(fileURLToPath(import.meta.url));
+  const script = new URL(`./grid-worker${ext}`, import.meta.url);
+  if (ext !== '.ts') return new Worker(script, { workerData });
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const bootstrap = `import(${api}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+/** Runs every task; rejects on the first failure (and stops the workers). */
+export async function runTasks(options: PoolOptions): Promise<void> {
+  const { tasks, onProgress } = options;
+  const total = tasks.reduce((sum, t) => sum + t.epochs, 0);
+  const doneByTask = new Map<number, number>();
+  let done = 0;
+  const advance = (id: number, epochs: number): void => {
+    done += epochs - (doneByTask.get(id) ?? 0);
+    doneByTask.set(id, epochs);
+    onProgress?.({
+      kind: 'advance',
+      task: 'grid',
+      done,
+      total,
+      detail: `${doneByTask.size}/${tasks.length} runs`,
+    });
+  };
+  onProgress?.({ kind: 'start', task: 'grid', total });
+  if (options.workers <= 1) {
+    const runner = new GridTaskRunner(options.data, options.threads);
+    try {
+      for (const task of tasks)
+        options.onResult(await runner.run(task, (epochs) => advance(task.id, epochs)));
+    } finally {
+      await runner.dispose();
+    }
+  } else {
+    await runOnWorkers(options, advance);
+  }
+  onProgress?.({ kind: 'done', task: 'grid' });
+}
+
+async function runOnWorkers(
+  options: PoolOptions,
+  advance: (id: number, epochs: number) => void,
+): Promise<void> {
+  const queue = [...options.tasks];
+  const workerData: GridWorkerData = { data: options.data, threads: options.threads };
+  const pool = Array.from({ length: options.workers }, () => startWorker(workerData));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let running = 0;
+      let failed = false;
+      const fail = (error: Error): void => {
+        if (failed) return;
+        failed = true;
+        reject(error);
+      };
+      const next = (worker: Worker): void => {
+        const task = queue.shift();
+        if (!task) {
+          worker.postMessage({ type: 'stop' } satisfies GridWorkerRequest);
+          if (running === 0) resolve();
+          return;
+        }
+        running++;
+        worker.postMessage({ type: 'task', task } satisfies GridWorkerRequest);
+      };
+      for (const worker of pool) {
+        worker.on('message', (reply: GridWorkerReply) => {
+          if (reply.type === 'progress') return advance(reply.id, reply.done);
+          running--;
+          if (reply.type === 'error')
+            return fail(new Error(`grid run ${describe(options.tasks, reply.id)} failed: ${reply.message}`));
+          try {
+            options.onResult(reply.result);
+          } catch (error) {
+            return fail(error instanceof Error ? error : new Error(String(error)));
+          }
+          next(worker);
+        });
+        worker.on('error', fail);
+        worker.on('exit', (code) => {
+          if (code !== 0) fail(new Error(`a grid worker exited with code ${code}`));
+        });
+        next(worker);
+      }
+    });
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+function describe(tasks: readonly GridTask[], id: number): string {
+  const t = tasks.find((task) => task.id === id);
+  return t ? `(batch ${t.batch}, hidden ${t.hidden}, lr ${t.lr})` : `#${id}`;
+}

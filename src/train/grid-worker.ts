@@ -1,0 +1,60 @@
+/**
+ * Worker-thread entry of the parallel grid search: receives the data once, then runs the tasks
+ * it is sent, one at a time, each with a single-threaded ORT session (`grid-task.ts`).
+ *
+ * Messages in:  { type: 'task', task }   |  { type: 'stop' }
+ * Messages out: { type: 'progress', id, done } | { type: 'result', result } | { type: 'error', id, message }
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FeatureSet } from './features.js';
+import { type GridTask, type GridTaskResult, GridTaskRunner } from './grid-task.js';
+
+/** What the parent passes as `workerData`. */
+export interface GridWorkerData {
+  data: FeatureSet;
+  threads: number;
+}
+
+/** Messages from the parent. */
+export type GridWorkerRequest = { type: 'task'; task: GridTask } | { type: 'stop' };
+
+/** Messages to the parent. */
+export type GridWorkerReply =
+  | { type: 'progress'; id: number; done: number }
+  | { type: 'result'; result: GridTaskResult }
+  | { type: 'error'; id: number; message: string };
+
+if (parentPort) {
+  const port = parentPort;
+  const { data, threads } = workerData as GridWorkerData;
+  const runner = new GridTaskRunner(data, threads);
+  let queue = Promise.resolve();
+  port.on('message', (message: GridWorkerRequest) => {
+    queue = queue.then(async () => {
+      if (message.type === 'stop') {
+        await runner.dispose();
+        port.close();
+        return;
+      }
+      const { task } = message;
+      try {
+        const result = await runner.run(task, (done) =>
+          port.postMessage({ type: 'progress', id: task.id, done } satisfies GridWorkerReply),
+        );
+        const buffers = result.checkpoints.flatMap((c) => [
+          c.params.w1.buffer,
+          c.params.b1.buffer,
+          c.params.w2.buffer,
+          c.params.b2.buffer,
+        ]);
+        port.postMessage({ type: 'result', result } satisfies GridWorkerReply, buffers as ArrayBuffer[]);
+      } catch (error) {
+        port.postMessage({
+          type: 'error',
+          id: task.id,
+          message: error instanceof Error ? error.message : String(error),
+        } satisfies GridWorkerReply);
+      }
+    });
+  });
+}
