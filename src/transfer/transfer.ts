@@ -1,0 +1,269 @@
+/**
+ * Transfer learning end to end, as the reference study compares it: backbone features (cached)
+ * → the same fully connected head the raw-pixel classifier uses (same trainer, same split,
+ * same hyper-parameters) → test accuracy, error and error reduction against the raw-pixel
+ * baseline. Writes to the output folder:
+ *
+ * - `features-<backbone>-<layer>.npz`: the features (reused when backbone, layer and split match);
+ * - `head-<backbone>-<layer>/`: the trained head (`model.onnx` taking features, `metrics.json`,
+ *   learning curve), or `grid-<backbone>-<layer>/` with `grid`;
+ * - `baseline.json`: the raw-pixel run (reused when the split and hyper-parameters match);
+ * - `comparison.json`: raw pixels vs every backbone run into this folder with the same head
+ *   hyper-parameters: accuracy, test error and error reduction of each.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../data/atomic-file.js';
+import { loadPrepared } from '../data/dataset.js';
+import { splitManifestPath } from '../data/split-manifest.js';
+import type { OnProgress } from '../progress.js';
+import { trainClassifier } from '../train/classifier-trainer.js';
+import { featuresFromImages, type FeatureSet as HeadData } from '../train/features.js';
+import { runGrid } from '../train/grid-outputs.js';
+import type { Accuracy } from '../train/metrics.js';
+import { writeRunOutputs } from '../train/run-outputs.js';
+import type { BackboneChoice } from './backbones.js';
+import { computeFeatures } from './compute-features.js';
+import type { FeatureSet } from './feature-set.js';
+
+const DEFAULT_LAYER = { face: 'descriptor', alexnet: 'pool5', onnx: 'output' } as const;
+
+/** Hyper-parameters of the head (and of the baseline, which uses the same). */
+export interface HeadOptions {
+  /** Hidden units. Default 300. */
+  hidden?: number;
+  /** Mini-batch size. Default 32. */
+  batch?: number;
+  /** Adam learning rate. Default 1e-3. */
+  lr?: number;
+  /** Epochs. Default 200. */
+  epochs?: number;
+  /** Seed of the initial weights and shuffles. Default 0. */
+  seed?: number;
+}
+
+/** Options of `runTransfer`. */
+export interface TransferOptions extends BackboneChoice, HeadOptions {
+  /** Folder written by `facelab prepare`. */
+  dataDir: string;
+  /** Output folder (see the module comment). */
+  outDir: string;
+  /** Crop side of the raw-pixel baseline; `false` skips it. Default 32, the reference's. */
+  baselineSide?: number | false;
+  /**
+   * Choose the head's hyper-parameters by the reference grid search (epochs × batch × hidden ×
+   * lr, best validation accuracy; `grid-<backbone>-<layer>/`) instead of training the one
+   * configuration given. Default false.
+   */
+  grid?: boolean;
+  /** ORT threads. Default: one per core. */
+  threads?: number;
+  onProgress?: OnProgress;
+}
+
+/** One row of the comparison. */
+export interface ComparisonRow {
+  /** 'raw pixels 32 px' or '<backbone> <layer>'. */
+  method: string;
+  features: number;
+  accuracy: Accuracy;
+  /** 1 − test accuracy. */
+  testError: number;
+}
+
+/** What `runTransfer` did. */
+export interface TransferResult {
+  backbone: string;
+  layer: string;
+  /** Features per image. */
+  features: number;
+  accuracy: Accuracy;
+  /** The raw-pixel row, when a baseline was run. */
+  baseline: ComparisonRow | undefined;
+  /** (baseline test error − backbone test error) / baseline test error; undefined without a baseline. */
+  errorReduction: number | undefined;
+  /** The hyper-parameters the grid search chose (with `grid`). */
+  chosen: { epochs: number; batch: number; hidden: number; lr: number } | undefined;
+  /** True when the features came from the cache. */
+  featuresReused: boolean;
+  seconds: { features: number; head: number; baseline: number };
+}
+
+/**
+ * Extracts (or reuses) backbone features, trains the head, runs (or reuses) the raw-pixel
+ * baseline, and writes the comparison.
+ *
+ * @example
+ * const r = await runTransfer({ dataDir: 'data/six', outDir: 'runs/face', backbone: 'face' });
+ * r.accuracy.test; r.errorReduction;
+ */
+export async function runTransfer(options: TransferOptions): Promise<TransferResult> {
+  const { outDir, onProgress } = options;
+  const head = { hidden: 300, batch: 32, lr: 1e-3, epochs: 200, seed: 0, ...definedOnly(options) };
+  const threads = options.threads === undefined ? {} : { threads: options.threads };
+  const progress = onProgress ? { onProgress } : {};
+  const layer = options.layer ?? DEFAULT_LAYER[options.backbone];
+  const name = `${slug(options.backbone, options.weights)}-${slug(layer)}`;
+  const featurePath = join(outDir, `features-${name}.npz`);
+  const features = await computeFeatures({ ...options, out: featurePath, reuse: true, ...progress });
+
+  const data = headData(features.set);
+  const method = `${features.backbone} ${features.layer}${options.grid ? ' (grid)' : ''}`;
+  const extra = {
+    data: options.dataDir,
+    backbone: features.backbone,
+    layer: features.layer,
+    features: featurePath,
+  };
+  let result: { accuracy: Accuracy; seconds: number };
+  let chosen: TransferResult['chosen'];
+  if (options.grid) {
+    const grid = await runGrid(data, {
+      dir: join(outDir, `grid-${name}`),
+      input: { kind: 'features' },
+      seed: head.seed,
+      ...threads,
+      ...progress,
+      extra,
+    });
+    const { epochs, batch, hidden, lr } = grid.grid.best;
+    chosen = { epochs, batch, hidden, lr };
+    result = { accuracy: grid.grid.best.accuracy, seconds: grid.grid.seconds + grid.curveSeconds };
+  } else {
+    const run = await trainClassifier(data, { ...head, ...threads, curves: true, task: 'head', ...progress });
+    await writeRunOutputs({
+      dir: join(outDir, `head-${name}`),
+      result: run,
+      data,
+      input: { kind: 'features' },
+      extra,
+    });
+    result = run;
+  }
+  const row: ComparisonRow = {
+    method,
+    features: data.inputDim,
+    accuracy: result.accuracy,
+    testError: 1 - result.accuracy.test,
+  };
+
+  let baseline: ComparisonRow | undefined;
+  let baselineSeconds = 0;
+  const side = options.baselineSide ?? 32;
+  if (side !== false) {
+    const run = await rawPixelBaseline(options.dataDir, outDir, side, head, threads, progress);
+    baseline = run.row;
+    baselineSeconds = run.seconds;
+  }
+  const errorReduction = reduction(baseline, row);
+  await updateComparison(join(outDir, 'comparison.json'), head, baseline, row);
+  return {
+    backbone: features.backbone,
+    layer: features.layer,
+    features: data.inputDim,
+    accuracy: result.accuracy,
+    baseline,
+    errorReduction,
+    chosen,
+    featuresReused: features.reused,
+    seconds: { features: features.seconds, head: result.seconds, baseline: baselineSeconds },
+  };
+}
+
+function reduction(baseline: ComparisonRow | undefined, row: ComparisonRow): number | undefined {
+  return baseline && baseline.testError > 0
+    ? (baseline.testError - row.testError) / baseline.testError
+    : undefined;
+}
+
+/** The `comparison.json` document. */
+interface Comparison {
+  head: Required<HeadOptions>;
+  baseline: ComparisonRow | null;
+  rows: (ComparisonRow & { errorReduction: number | null })[];
+}
+
+/** Adds or replaces `row` in the folder's comparison (started afresh when the head or baseline differ). */
+async function updateComparison(
+  path: string,
+  head: Required<HeadOptions>,
+  baseline: ComparisonRow | undefined,
+  row: ComparisonRow,
+): Promise<void> {
+  const old = await readFile(path, 'utf8')
+    .then((text) => JSON.parse(text) as Comparison)
+    .catch(() => undefined);
+  const same =
+    old &&
+    JSON.stringify(old.head) === JSON.stringify(head) &&
+    JSON.stringify(old.baseline) === JSON.stringify(baseline ?? null);
+  const rows = (same ? old.rows : []).filter((r) => r.method !== row.method);
+  rows.push({ ...row, errorReduction: reduction(baseline, row) ?? null });
+  const doc: Comparison = { head, baseline: baseline ?? null, rows };
+  await writeFileAtomic(path, `${JSON.stringify(doc, null, 1)}\n`);
+}
+
+/** The trainer's view of a feature set. */
+function headData(set: FeatureSet): HeadData {
+  const part = (p: FeatureSet['train']) => ({ x: p.x, labels: p.y, count: p.count });
+  return {
+    inputDim: set.dim,
+    classes: set.actors.length,
+    classNames: set.actors,
+    train: part(set.train),
+    val: part(set.val),
+    test: part(set.test),
+  };
+}
+
+/** Trains the head on raw pixels of `side` px crops, or reuses `baseline.json` from the same job. */
+async function rawPixelBaseline(
+  dataDir: string,
+  outDir: string,
+  side: number,
+  head: Required<HeadOptions>,
+  threads: { threads?: number },
+  progress: { onProgress?: OnProgress },
+): Promise<{ row: ComparisonRow; seconds: number }> {
+  const path = join(outDir, 'baseline.json');
+  const split = createHash('sha256')
+    .update(await readFile(splitManifestPath(dataDir)))
+    .digest('hex');
+  const key = JSON.stringify({ side, head, split });
+  const cached = await readFile(path, 'utf8')
+    .then((text) => JSON.parse(text) as { key: string; row: ComparisonRow })
+    .catch(() => undefined);
+  if (cached?.key === key) return { row: cached.row, seconds: 0 };
+  const data = featuresFromImages(await loadPrepared(dataDir, side));
+  const result = await trainClassifier(data, {
+    ...head,
+    ...threads,
+    curves: false,
+    task: 'baseline',
+    ...progress,
+  });
+  const row: ComparisonRow = {
+    method: `raw pixels ${side} px`,
+    features: data.inputDim,
+    accuracy: result.accuracy,
+    testError: 1 - result.accuracy.test,
+  };
+  await writeFileAtomic(path, `${JSON.stringify({ key, row, seconds: result.seconds }, null, 1)}\n`);
+  return { row, seconds: result.seconds };
+}
+
+function definedOnly(options: HeadOptions): HeadOptions {
+  const out: HeadOptions = {};
+  for (const key of ['hidden', 'batch', 'lr', 'epochs', 'seed'] as const) {
+    const value = options[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** A file-name-safe form of a backbone or layer name. */
+function slug(name: string, weights?: string): string {
+  const base = name === 'onnx' && weights ? basename(weights).replace(/\.onnx$/i, '') : name;
+  return base.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '') || 'x';
+}

@@ -1,0 +1,134 @@
+/**
+ * `facelab transfer` on the six actors of the shared photos: face descriptors → the default
+ * head (hidden 300, lr 1e-3, batch 32, 200 epochs) → at least 95 % test accuracy (issue 5's
+ * bar), compared with the same head on raw 32 px pixels.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { prepareDataset } from '../src/data/prepare.js';
+import { runTransfer } from '../src/transfer/transfer.js';
+import { makeFakeCache } from './helpers/fake-cache.js';
+import { facescrubList, repoRoot, SIX_ACTORS } from './helpers/shared.js';
+
+let tmp: string;
+let dataDir: string;
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'facelab-transfer-'));
+  const cache = await makeFakeCache({ parent: tmp });
+  dataDir = join(tmp, 'data');
+  await prepareDataset({
+    list: facescrubList,
+    actors: SIX_ACTORS,
+    cacheDir: cache.dir,
+    outDir: dataDir,
+    sizes: [32, 227],
+  });
+});
+
+after(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('facelab transfer --backbone face: ≥ 95 % test accuracy with the default head, compared with raw pixels', async (t) => {
+  const out = join(tmp, 'face');
+  const run = await runCli([
+    'transfer',
+    '--data',
+    dataDir,
+    '--backbone',
+    'face',
+    '--out',
+    out,
+    '--json',
+    '--threads',
+    '2',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
+  t.diagnostic(`face: ${JSON.stringify(summary.accuracy)}, raw pixels test ${summary.baseline_test}`);
+  assert.equal(summary.backbone, 'face');
+  assert.equal(summary.layer, 'descriptor');
+  assert.equal(summary.features, 128);
+  assert.ok(summary.accuracy.test >= 0.95, `test accuracy ${summary.accuracy.test} < 0.95`);
+  assert.ok(
+    summary.baseline_test > 1 / 6 && summary.baseline_test < 1,
+    `baseline test ${summary.baseline_test}`,
+  );
+  const expected = (1 - summary.baseline_test - (1 - summary.accuracy.test)) / (1 - summary.baseline_test);
+  assert.ok(
+    Math.abs(summary.error_reduction - expected) < 1e-4,
+    `error_reduction ${summary.error_reduction} vs ${expected}`,
+  );
+  assert.match(run.stderr, /raw pixels 32 px\s+3072/, 'with --json the table goes to stderr');
+  for (const file of [
+    'comparison.json',
+    'baseline.json',
+    'features-face-descriptor.npz',
+    'head-face-descriptor/model.onnx',
+    'head-face-descriptor/metrics.json',
+  ]) {
+    assert.ok(existsSync(join(out, file)), `${file} missing`);
+  }
+  const comparison = JSON.parse(await readFile(join(out, 'comparison.json'), 'utf8'));
+  assert.equal(comparison.baseline.method, 'raw pixels 32 px');
+  assert.deepEqual(
+    comparison.rows.map((r: { method: string; errorReduction: number }) => [r.method, r.errorReduction]),
+    [['face descriptor', expected]],
+  );
+  assert.deepEqual(comparison.head, { hidden: 300, batch: 32, lr: 1e-3, epochs: 200, seed: 0 });
+
+  // The same job again reuses the cached features and baseline and gives the same numbers.
+  const again = await runTransfer({ dataDir, outDir: out, backbone: 'face', threads: 2 });
+  assert.equal(again.featuresReused, true);
+  assert.equal(again.seconds.baseline, 0);
+  assert.deepEqual(again.accuracy, summary.accuracy);
+});
+
+test('runTransfer with grid: the reference grid chooses the head by validation accuracy', async () => {
+  const out = join(tmp, 'face-grid');
+  const result = await runTransfer({
+    dataDir,
+    outDir: out,
+    backbone: 'face',
+    grid: true,
+    baselineSide: false,
+    threads: 2,
+  });
+  assert.ok(result.chosen, 'no grid choice reported');
+  assert.ok([20, 100, 200].includes(result.chosen.epochs) && [100, 200, 300].includes(result.chosen.hidden));
+  assert.ok(result.accuracy.test >= 0.95, `test accuracy ${result.accuracy.test}`);
+  assert.equal(result.baseline, undefined);
+  const grid = JSON.parse(await readFile(join(out, 'grid-face-descriptor', 'grid.json'), 'utf8'));
+  assert.equal(grid.points.length, 81);
+  assert.deepEqual(
+    [grid.best.epochs, grid.best.batch, grid.best.hidden, grid.best.lr],
+    [result.chosen.epochs, result.chosen.batch, result.chosen.hidden, result.chosen.lr],
+  );
+});
+
+test('facelab transfer refuses alexnet without weights (exit 2)', async () => {
+  const run = await runCli(['transfer', '--data', dataDir, '--backbone', 'alexnet', '--out', join(tmp, 'x')]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /pretrained weights/);
+});
