@@ -24,7 +24,7 @@ import {
   adamGraphConstants,
   emitAdamUpdate,
 } from './adam-update.js';
-import { emitForward, type MlpParamNames, PARAM_KEYS, paramDims } from './mlp-layers.js';
+import { emitForward, type MlpParamNames } from './mlp-layers.js';
 import { GraphBuilder } from './onnx-builder.js';
 
 /** Sizes fixed when the graph is built (one graph per batch size and network shape). */
@@ -45,12 +45,24 @@ export interface MlpTrainingModelOptions {
   adam?: Omit<AdamOptions, 'lr'>;
 }
 
-/** Names of the 12 state tensors, in feed order. */
-export const STATE_NAMES: readonly string[] = [
-  ...PARAM_KEYS,
-  ...PARAM_KEYS.map((k) => `m_${k}`),
-  ...PARAM_KEYS.map((k) => `v_${k}`),
-];
+/**
+ * Names of the 6 state tensors, in feed order: the first layer's weights `w1` [H, D] and the
+ * `head` — b1, w2 and b2 packed into one flat tensor [H + K·H + K] — then their Adam moments.
+ * Packing the three small parameters gives them one Adam update of 9 nodes instead of three,
+ * which matters because a node costs several microseconds however small its tensors.
+ */
+export const STATE_NAMES: readonly string[] = ['w1', 'head', 'm_w1', 'm_head', 'v_w1', 'v_head'];
+
+/** Length of the packed head [b1 | w2 | b2]. */
+export function headLength(o: Pick<MlpTrainingModelOptions, 'hidden' | 'classes'>): number {
+  return o.hidden + o.classes * o.hidden + o.classes;
+}
+
+/** Dims of the state tensors, in `STATE_NAMES` order. */
+export function stateDims(o: Pick<MlpTrainingModelOptions, 'inputDim' | 'hidden' | 'classes'>): number[][] {
+  const pair = [[o.hidden, o.inputDim], [headLength(o)]];
+  return [...pair, ...pair, ...pair];
+}
 
 /** Mini-batches per epoch: ⌈N / B⌉. */
 export function stepsPerEpoch(trainCount: number, batch: number): number {
@@ -60,24 +72,23 @@ export function stepsPerEpoch(trainCount: number, batch: number): number {
 /** Builds the training model and returns its bytes. */
 export function buildMlpTrainingModel(options: MlpTrainingModelOptions): Uint8Array {
   const { inputDim: D, rowCount, batch } = options;
-  const dims = paramDims(options);
-  const stateDims = [...PARAM_KEYS, ...PARAM_KEYS, ...PARAM_KEYS].map((k) => dims[k]);
+  const dims = stateDims(options);
   const g = new GraphBuilder('mlp_train');
   g.input('x', 'float32', [rowCount, D]);
   g.input('y', 'int64', [rowCount]);
   const perm = g.input('perm', 'int64', ['epochs', options.trainCount]);
   g.input('schedule', 'float32', ['epochs', stepsPerEpoch(options.trainCount, batch), 2]);
   g.input('evaluate', 'int64', ['epochs']);
-  for (const [i, name] of STATE_NAMES.entries()) g.input(name, 'float32', stateDims[i]!);
+  for (const [i, name] of STATE_NAMES.entries()) g.input(name, 'float32', dims[i]!);
 
   const epochs = g.op('Gather', [g.op('Shape', [perm]), g.op('Constant', [], { value_int: 0 })]);
   const outs = g.ops(
     'Loop',
     [epochs, '', ...STATE_NAMES],
-    { body: { graph: epochBody(options, stateDims) } },
+    { body: { graph: epochBody(options, dims) } },
     STATE_NAMES.length + 2,
   );
-  for (const [i, name] of STATE_NAMES.entries()) g.output(outs[i]!, 'float32', stateDims[i]!, `next_${name}`);
+  for (const [i, name] of STATE_NAMES.entries()) g.output(outs[i]!, 'float32', dims[i]!, `next_${name}`);
   g.output(outs[STATE_NAMES.length]!, 'float32', ['epochs'], 'loss');
   g.output(outs[STATE_NAMES.length + 1]!, 'int64', ['epochs', rowCount], 'predictions');
   return g.toBytes();
@@ -87,24 +98,24 @@ export function buildMlpTrainingModel(options: MlpTrainingModelOptions): Uint8Ar
 function bodyInputs(
   g: GraphBuilder,
   prefix: string,
-  stateDims: number[][],
+  dims: number[][],
 ): { iteration: string; cond: string; state: string[] } {
   const iteration = g.input(`${prefix}iteration`, 'int64', []);
   const cond = g.input(`${prefix}cond`, 'bool', []);
-  const state = STATE_NAMES.map((name, i) => g.input(`${prefix}${name}`, 'float32', stateDims[i]!));
+  const state = STATE_NAMES.map((name, i) => g.input(`${prefix}${name}`, 'float32', dims[i]!));
   return { iteration, cond, state };
 }
 
-function epochBody(options: MlpTrainingModelOptions, stateDims: number[][]): GraphBuilder {
+function epochBody(options: MlpTrainingModelOptions, dims: number[][]): GraphBuilder {
   const g = new GraphBuilder('epoch', 'e_');
-  const { iteration, cond, state } = bodyInputs(g, 'e_', stateDims);
+  const { iteration, cond, state } = bodyInputs(g, 'e_', dims);
   const perm = g.op('Gather', ['perm', iteration], { axis: 0 });
   const schedule = g.op('Gather', ['schedule', iteration], { axis: 0 });
   const steps = g.op('Constant', [], { value_int: stepsPerEpoch(options.trainCount, options.batch) });
   const inner = g.ops(
     'Loop',
     [steps, '', ...state],
-    { body: { graph: stepBody(options, stateDims, perm, schedule) } },
+    { body: { graph: stepBody(options, dims, perm, schedule) } },
     STATE_NAMES.length + 1,
   );
   const next = inner.slice(0, STATE_NAMES.length);
@@ -118,16 +129,32 @@ function epochBody(options: MlpTrainingModelOptions, stateDims: number[][]): Gra
     else_branch: { graph: skipBranch(options) },
   });
   g.output(g.op('Identity', [cond]), 'bool', []);
-  for (const [i, name] of next.entries()) g.output(name, 'float32', stateDims[i]!);
+  for (const [i, name] of next.entries()) g.output(name, 'float32', dims[i]!);
   g.output(loss, 'float32', []);
   g.output(predictions, 'int64', [options.rowCount]);
   return g;
 }
 
+/** Views of b1, w2 and b2 in a packed head (Slice copies only K·H + H + K floats). */
+function unpackHead(g: GraphBuilder, w1: string, head: string, o: MlpTrainingModelOptions): MlpParamNames {
+  const { hidden: H, classes: K } = o;
+  const part = (from: number, to: number): string =>
+    g.op('Slice', [
+      head,
+      g.op('Constant', [], { value_ints: [from] }),
+      g.op('Constant', [], { value_ints: [to] }),
+    ]);
+  return {
+    w1,
+    b1: part(0, H),
+    w2: g.op('Reshape', [part(H, H + K * H), g.op('Constant', [], { value_ints: [K, H] })]),
+    b2: part(H + K * H, H + K * H + K),
+  };
+}
+
 function predictBranch(options: MlpTrainingModelOptions, state: string[]): GraphBuilder {
   const g = new GraphBuilder('predict', 't_');
-  const [w1, b1, w2, b2] = state as [string, string, string, string];
-  const { logits } = emitForward(g, 'x', { w1, b1, w2, b2 });
+  const { logits } = emitForward(g, 'x', unpackHead(g, state[0]!, state[1]!, options));
   g.output(g.op('ArgMax', [logits], { axis: 1, keepdims: 0 }), 'int64', [options.rowCount]);
   return g;
 }
@@ -142,21 +169,14 @@ function skipBranch(options: MlpTrainingModelOptions): GraphBuilder {
 
 function stepBody(
   options: MlpTrainingModelOptions,
-  stateDims: number[][],
+  dims: number[][],
   perm: string,
   schedule: string,
 ): GraphBuilder {
   const { batch, trainCount, classes: K } = options;
-  const dims = paramDims(options);
   const g = new GraphBuilder('step', 's_');
-  const { iteration, cond, state } = bodyInputs(g, 's_', stateDims);
-  const names = (offset: number): MlpParamNames => ({
-    w1: state[offset]!,
-    b1: state[offset + 1]!,
-    w2: state[offset + 2]!,
-    b2: state[offset + 3]!,
-  });
-  const params = names(0);
+  const { iteration, cond, state } = bodyInputs(g, 's_', dims);
+  const params = unpackHead(g, state[0]!, state[1]!, options);
   const oneDim = g.op('Constant', [], { value_ints: [1] });
 
   // Rows of this mini-batch: perm[i·B … min(i·B + B, N)).
@@ -168,7 +188,7 @@ function stepBody(
   const rows = g.op('Slice', [perm, g.op('Reshape', [start, oneDim]), g.op('Reshape', [end, oneDim])]);
   const x = g.op('Gather', ['x', rows], { axis: 0 });
   const y = g.op('Gather', ['y', rows], { axis: 0 });
-  const { hidden, logits } = emitForward(g, x, params);
+  const { hiddenT, logits } = emitForward(g, x, params);
 
   // Softmax cross-entropy, mean over the batch. Every gradient is linear in the output error, so
   // scaling it by (1 − β1) / b here hands Adam (1 − β1)·g everywhere at the cost of a [b, K] Mul.
@@ -186,27 +206,26 @@ function stepBody(
   const errorScale = g.op('Div', [g.scalar(1 - beta1), rowsF]);
   const dLogits = g.op('Mul', [g.op('Sub', [g.op('Exp', [logProb]), oneHot]), errorScale]);
 
-  const axis0 = g.op('Constant', [], { value_ints: [0] });
-  const gradW2 = g.op('Gemm', [dLogits, hidden], { transA: 1 });
-  const gradB2 = g.op('ReduceSum', [dLogits, axis0], { keepdims: 0 });
-  const dHidden = g.op('Gemm', [dLogits, params.w2]);
+  // Backward in the transposed layout of the forward pass: [H, b] for the hidden layer.
+  const gradW2 = g.op('Gemm', [dLogits, hiddenT], { transA: 1, transB: 1 });
+  const gradB2 = g.op('ReduceSum', [dLogits, g.op('Constant', [], { value_ints: [0] })], { keepdims: 0 });
+  const dHiddenT = g.op('Gemm', [params.w2, dLogits], { transA: 1, transB: 1 });
   const zero = g.scalar(0);
-  const dPre = g.op('Where', [g.op('Greater', [hidden, zero]), dHidden, zero]);
-  const gradW1 = g.op('Gemm', [dPre, x], { transA: 1 });
-  const gradB1 = g.op('ReduceSum', [dPre, axis0], { keepdims: 0 });
+  const dPreT = g.op('Where', [g.op('Greater', [hiddenT, zero]), dHiddenT, zero]);
+  const gradW1 = g.op('Gemm', [dPreT, x]);
+  const gradB1 = g.op('ReduceSum', [dPreT, g.op('Constant', [], { value_ints: [1] })], { keepdims: 0 });
 
   const row = g.op('Gather', [schedule, iteration], { axis: 0 });
   const alpha = g.op('Slice', [row, g.op('Constant', [], { value_ints: [0] }), oneDim]);
   const shift = g.op('Slice', [row, oneDim, g.op('Constant', [], { value_ints: [2] })]);
   const constants: AdamGraphConstants = adamGraphConstants(g, options.adam ?? {});
-  const grads = { w1: gradW1, b1: gradB1, w2: gradW2, b2: gradB2 };
-  const m = names(4);
-  const v = names(8);
-  const updated = PARAM_KEYS.map((k) =>
+  const flat = g.op('Constant', [], { value_ints: [-1] });
+  const gradHead = g.op('Concat', [gradB1, g.op('Reshape', [gradW2, flat]), gradB2], { axis: 0 });
+  const updated = [gradW1, gradHead].map((grad, i) =>
     emitAdamUpdate(g, {
-      state: { param: params[k], m: m[k], v: v[k] },
-      scaledGrad: grads[k],
-      dims: dims[k],
+      state: { param: state[i]!, m: state[2 + i]!, v: state[4 + i]! },
+      scaledGrad: grad,
+      dims: dims[i]!,
       alpha,
       shift,
       constants,
@@ -214,7 +233,7 @@ function stepBody(
   );
   g.output(g.op('Identity', [cond]), 'bool', []);
   const next = [...updated.map((u) => u.param), ...updated.map((u) => u.m), ...updated.map((u) => u.v)];
-  for (const [i, name] of next.entries()) g.output(name, 'float32', stateDims[i]!);
+  for (const [i, name] of next.entries()) g.output(name, 'float32', dims[i]!);
   g.output(lossSum, 'float32', []);
   return g;
 }

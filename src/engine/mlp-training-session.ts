@@ -4,11 +4,13 @@
  * enter and leave as `MlpParams`; the optimiser state in between is opaque.
  */
 import { adamSchedule, secondMomentScale } from './adam-update.js';
-import { type MlpParams, PARAM_KEYS, paramDims } from './mlp-layers.js';
+import type { MlpParams } from './mlp-layers.js';
 import {
   buildMlpTrainingModel,
+  headLength,
   type MlpTrainingModelOptions,
   STATE_NAMES,
+  stateDims,
   stepsPerEpoch,
 } from './mlp-training-model.js';
 import { EngineSession, type TensorData } from './session.js';
@@ -17,11 +19,13 @@ import { EngineSession, type TensorData } from './session.js';
 export interface MlpTrainingSessionOptions extends MlpTrainingModelOptions {
   /** ORT intra-op threads; default one per core. */
   threads?: number;
+  /** ORT profile file prefix (see `EngineSessionOptions.profile`); default off. */
+  profile?: string;
 }
 
 /** Parameters and Adam moments between two chunks (opaque to callers). */
 export interface TrainingState {
-  /** The 12 tensors in `STATE_NAMES` order. */
+  /** The tensors in `STATE_NAMES` order. */
   readonly tensors: readonly Float32Array[];
   /** Adam steps taken so far. */
   readonly steps: number;
@@ -59,11 +63,11 @@ export class MlpTrainingSession {
 
   /** Builds and loads the training graph. */
   static async create(options: MlpTrainingSessionOptions): Promise<MlpTrainingSession> {
-    const { threads, ...model } = options;
-    const session = await EngineSession.create(
-      buildMlpTrainingModel(model),
-      threads === undefined ? {} : { threads },
-    );
+    const { threads, profile, ...model } = options;
+    const session = await EngineSession.create(buildMlpTrainingModel(model), {
+      ...(threads === undefined ? {} : { threads }),
+      ...(profile === undefined ? {} : { profile }),
+    });
     return new MlpTrainingSession(session, model);
   }
 
@@ -87,32 +91,43 @@ export class MlpTrainingSession {
   /** The state before the first step: the given parameters, zero moments. */
   initialState(params: MlpParams): TrainingState {
     this.checkShape(params);
-    const zeros = PARAM_KEYS.map((k) => new Float32Array(params[k].length));
-    return {
-      tensors: [...PARAM_KEYS.map((k) => params[k].slice()), ...zeros, ...zeros.map((z) => z.slice())],
-      steps: 0,
-    };
+    const head = new Float32Array(headLength(this.options));
+    head.set(params.b1, 0);
+    head.set(params.w2, params.hidden);
+    head.set(params.b2, params.hidden + params.w2.length);
+    const zeros = (): Float32Array[] => [new Float32Array(params.w1.length), new Float32Array(head.length)];
+    return { tensors: [params.w1.slice(), head, ...zeros(), ...zeros()], steps: 0 };
   }
 
   /** The parameters held by a state (copies). */
   params(state: TrainingState): MlpParams {
     const { inputDim, hidden, classes } = this.options;
-    const [w1, b1, w2, b2] = state.tensors.slice(0, 4).map((t) => t.slice()) as [
+    const [w1, b1, w2, b2] = this.split(state.tensors[0]!, state.tensors[1]!);
+    return { inputDim, hidden, classes, w1, b1, w2, b2 };
+  }
+
+  /**
+   * Adam's moments held by a state, as PyTorch stores them (`exp_avg`, `exp_avg_sq`), for
+   * w1, b1, w2 and b2 in that order.
+   */
+  moments(state: TrainingState): { m: Float32Array[]; v: Float32Array[] } {
+    const scale = 1 / secondMomentScale(this.options.adam ?? {});
+    const [mW1, mHead, vW1, vHead] = state.tensors.slice(2) as [
       Float32Array,
       Float32Array,
       Float32Array,
       Float32Array,
     ];
-    return { inputDim, hidden, classes, w1, b1, w2, b2 };
+    return {
+      m: this.split(mW1, mHead),
+      v: this.split(vW1, vHead).map((t) => t.map((x) => x * scale)),
+    };
   }
 
-  /** Adam's moments held by a state, as PyTorch stores them (`exp_avg`, `exp_avg_sq`). */
-  moments(state: TrainingState): { m: Float32Array[]; v: Float32Array[] } {
-    const scale = 1 / secondMomentScale(this.options.adam ?? {});
-    return {
-      m: state.tensors.slice(4, 8).map((t) => t.slice()),
-      v: state.tensors.slice(8, 12).map((t) => t.map((x) => x * scale)),
-    };
+  /** Copies of w1, b1, w2, b2 from w1 and a packed head. */
+  private split(w1: Float32Array, head: Float32Array): Float32Array[] {
+    const { hidden: H, classes: K } = this.options;
+    return [w1.slice(), head.slice(0, H), head.slice(H, H + K * H), head.slice(H + K * H)];
   }
 
   /** Trains the epochs of one chunk. */
@@ -140,10 +155,9 @@ export class MlpTrainingSession {
       },
       evaluate: { data: BigInt64Array.from(chunk.evaluate, (e) => (e ? 1n : 0n)), dims: [epochs] },
     };
-    const dims = paramDims(this.options);
-    const stateDims = [...PARAM_KEYS, ...PARAM_KEYS, ...PARAM_KEYS].map((k) => dims[k]);
+    const dims = stateDims(this.options);
     STATE_NAMES.forEach((name, i) => {
-      feeds[name] = { data: chunk.state.tensors[i]!, dims: stateDims[i]! };
+      feeds[name] = { data: chunk.state.tensors[i]!, dims: dims[i]! };
     });
     const out = await this.session.run(feeds);
     return {
@@ -154,6 +168,11 @@ export class MlpTrainingSession {
       loss: out.loss!.data as Float32Array,
       predictions: out.predictions!.data as BigInt64Array,
     };
+  }
+
+  /** Stops ORT profiling and writes the profile (when created with `profile`). */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   /** Releases the ORT session. */

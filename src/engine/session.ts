@@ -22,6 +22,11 @@ export interface EngineSessionOptions {
   spinning?: boolean;
   /** Graph optimisation level; default 'all'. */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Write ORT's per-node profile (Chrome trace JSON) to `<profile>_<timestamp>.json` when
+   * `endProfiling()` is called; default off. For benchmarks.
+   */
+  profile?: string;
 }
 
 /** An ONNX model loaded into ORT, ready to run many times. Call `dispose()` when done. */
@@ -47,6 +52,7 @@ export class EngineSession {
       graphOptimizationLevel: options.optimization ?? 'all',
       executionMode: 'sequential',
       extra: { session: { 'intra_op.allow_spinning': spinning ? '1' : '0' } },
+      ...(options.profile === undefined ? {} : { enableProfiling: true, profileFilePrefix: options.profile }),
     };
     const session =
       typeof model === 'string'
@@ -70,6 +76,11 @@ export class EngineSession {
       out[name] = { data: tensor.data as TensorData['data'], dims: tensor.dims };
     }
     return out;
+  }
+
+  /** Stops profiling and writes the profile file (see `EngineSessionOptions.profile`). */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   /** Releases the native session. */
