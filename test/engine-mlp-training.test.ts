@@ -47,6 +47,7 @@ const int64 = (rows: number[][]): BigInt64Array => BigInt64Array.from(rows.flat(
 
 let batch4: MlpTrainingSession;
 let fullBatch: MlpTrainingSession;
+let blocked: MlpTrainingSession;
 
 before(async () => {
   batch4 = await MlpTrainingSession.create({ ...shape, trainCount: N, rowCount: ROWS, batch: 4, threads: 1 });
@@ -57,13 +58,24 @@ before(async () => {
     batch: N,
     threads: 1,
   });
+  // w1 in row blocks of 2 and 3 hidden units, each with its own Adam update.
+  blocked = await MlpTrainingSession.create({
+    ...shape,
+    trainCount: N,
+    rowCount: ROWS,
+    batch: 4,
+    threads: 1,
+    blocks: 2,
+  });
   batch4.setData(x, labels);
   fullBatch.setData(x, labels);
+  blocked.setData(x, labels);
 });
 
 after(async () => {
   await batch4.dispose();
   await fullBatch.dispose();
+  await blocked.dispose();
 });
 
 function assertCloseToReference(
@@ -175,6 +187,22 @@ test('five epochs at a large learning rate stay within tolerance of the referenc
   const adam = refAdamState(ref);
   refTrain(shape, ref, adam, x, labels, orders, 4, 0.05);
   assertCloseToReference(batch4, out.state, ref, adam, 'after 5 epochs at lr 0.05');
+});
+
+test('w1 in row blocks trains the same as in one block (reference tolerance)', async () => {
+  const out = await blocked.run({
+    state: blocked.initialState(initial),
+    orders: int64(orders.slice(0, 3)),
+    evaluate: [false, false, true],
+    lr: 0.01,
+  });
+  const ref = toRef(initial);
+  const adam = refAdamState(ref);
+  refTrain(shape, ref, adam, x, labels, orders.slice(0, 3), 4, 0.01);
+  assertCloseToReference(blocked, out.state, ref, adam, 'blocked, after 3 epochs');
+  assert.deepEqual(Array.from(out.predictions.subarray(2 * ROWS), Number), refPredict(shape, ref, x, ROWS));
+  // The state round-trips: initialState then params gives the parameters back.
+  assert.deepEqual(blocked.params(blocked.initialState(initial)), initial);
 });
 
 test('wrong sizes are refused with the numbers in the message', async () => {

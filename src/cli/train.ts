@@ -22,7 +22,11 @@ export const dataFlags: Record<string, FlagSpec> = {
   size: { type: 'string', help: 'crop side in pixels', default: '32' },
   out: { type: 'string', help: 'output folder' },
   seed: { type: 'string', help: 'seed of the initial weights and the shuffles', default: '0' },
-  threads: { type: 'string', help: 'ORT threads per training session', default: 'one per core' },
+  threads: {
+    type: 'string',
+    help: 'ORT threads per training session (the same seed and thread count give the same bits)',
+    default: 'one per core',
+  },
 };
 
 const flags: Record<string, FlagSpec> = {

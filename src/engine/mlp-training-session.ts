@@ -9,9 +9,10 @@ import {
   buildMlpTrainingModel,
   headLength,
   type MlpTrainingModelOptions,
-  STATE_NAMES,
   stateDims,
+  stateNames,
   stepsPerEpoch,
+  w1Blocks,
 } from './mlp-training-model.js';
 import { EngineSession, type TensorData } from './session.js';
 
@@ -25,7 +26,7 @@ export interface MlpTrainingSessionOptions extends MlpTrainingModelOptions {
 
 /** Parameters and Adam moments between two chunks (opaque to callers). */
 export interface TrainingState {
-  /** The tensors in `STATE_NAMES` order. */
+  /** The tensors in `stateNames` order. */
   readonly tensors: readonly Float32Array[];
   /** Adam steps taken so far. */
   readonly steps: number;
@@ -95,15 +96,16 @@ export class MlpTrainingSession {
     head.set(params.b1, 0);
     head.set(params.w2, params.hidden);
     head.set(params.b2, params.hidden + params.w2.length);
-    const zeros = (): Float32Array[] => [new Float32Array(params.w1.length), new Float32Array(head.length)];
-    return { tensors: [params.w1.slice(), head, ...zeros(), ...zeros()], steps: 0 };
+    const blocks = this.w1Blocks(params.w1);
+    const zeros = (): Float32Array[] => [...blocks, head].map((t) => new Float32Array(t.length));
+    return { tensors: [...blocks, head, ...zeros(), ...zeros()], steps: 0 };
   }
 
   /** The parameters held by a state (copies). */
   params(state: TrainingState): MlpParams {
     const { inputDim, hidden, classes } = this.options;
-    const [w1, b1, w2, b2] = this.split(state.tensors[0]!, state.tensors[1]!);
-    return { inputDim, hidden, classes, w1, b1, w2, b2 };
+    const [w1, b1, w2, b2] = this.unpack(state, 0);
+    return { inputDim, hidden, classes, w1: w1!, b1: b1!, w2: w2!, b2: b2! };
   }
 
   /**
@@ -112,22 +114,33 @@ export class MlpTrainingSession {
    */
   moments(state: TrainingState): { m: Float32Array[]; v: Float32Array[] } {
     const scale = 1 / secondMomentScale(this.options.adam ?? {});
-    const [mW1, mHead, vW1, vHead] = state.tensors.slice(2) as [
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-    ];
-    return {
-      m: this.split(mW1, mHead),
-      v: this.split(vW1, vHead).map((t) => t.map((x) => x * scale)),
-    };
+    const n = w1Blocks(this.options).length + 1;
+    return { m: this.unpack(state, n), v: this.unpack(state, 2 * n).map((t) => t.map((x) => x * scale)) };
   }
 
-  /** Copies of w1, b1, w2, b2 from w1 and a packed head. */
-  private split(w1: Float32Array, head: Float32Array): Float32Array[] {
-    const { hidden: H, classes: K } = this.options;
-    return [w1.slice(), head.slice(0, H), head.slice(H, H + K * H), head.slice(H + K * H)];
+  /** w1's row blocks (copies). */
+  private w1Blocks(w1: Float32Array): Float32Array[] {
+    const D = this.options.inputDim;
+    let first = 0;
+    return w1Blocks(this.options).map((rows) => {
+      const block = w1.slice(first * D, (first + rows) * D);
+      first += rows;
+      return block;
+    });
+  }
+
+  /** Copies of w1, b1, w2, b2 from the w1 blocks and packed head starting at `offset`. */
+  private unpack(state: TrainingState, offset: number): Float32Array[] {
+    const { hidden: H, classes: K, inputDim: D } = this.options;
+    const blocks = w1Blocks(this.options).length;
+    const w1 = new Float32Array(H * D);
+    let at = 0;
+    for (const block of state.tensors.slice(offset, offset + blocks)) {
+      w1.set(block, at);
+      at += block.length;
+    }
+    const head = state.tensors[offset + blocks]!;
+    return [w1, head.slice(0, H), head.slice(H, H + K * H), head.slice(H + K * H)];
   }
 
   /** Trains the epochs of one chunk. */
@@ -156,13 +169,12 @@ export class MlpTrainingSession {
       evaluate: { data: BigInt64Array.from(chunk.evaluate, (e) => (e ? 1n : 0n)), dims: [epochs] },
     };
     const dims = stateDims(this.options);
-    STATE_NAMES.forEach((name, i) => {
-      feeds[name] = { data: chunk.state.tensors[i]!, dims: dims[i]! };
-    });
+    const names = stateNames(this.options);
+    for (const [i, name] of names.entries()) feeds[name] = { data: chunk.state.tensors[i]!, dims: dims[i]! };
     const out = await this.session.run(feeds);
     return {
       state: {
-        tensors: STATE_NAMES.map((name) => out[`next_${name}`]!.data as Float32Array),
+        tensors: names.map((name) => out[`next_${name}`]!.data as Float32Array),
         steps: chunk.state.steps + epochs * steps,
       },
       loss: out.loss!.data as Float32Array,
