@@ -22,6 +22,8 @@ export interface MlpTrainingSessionOptions extends MlpTrainingModelOptions {
   threads?: number;
   /** ORT profile file prefix (see `EngineSessionOptions.profile`); default off. */
   profile?: string;
+  /** Let idle ORT threads spin (see `EngineSessionOptions.spinning`); default when threads > 1. */
+  spinning?: boolean;
 }
 
 /** Parameters and Adam moments between two chunks (opaque to callers). */
@@ -64,10 +66,11 @@ export class MlpTrainingSession {
 
   /** Builds and loads the training graph. */
   static async create(options: MlpTrainingSessionOptions): Promise<MlpTrainingSession> {
-    const { threads, profile, ...model } = options;
+    const { threads, profile, spinning, ...model } = options;
     const session = await EngineSession.create(buildMlpTrainingModel(model), {
       ...(threads === undefined ? {} : { threads }),
       ...(profile === undefined ? {} : { profile }),
+      ...(spinning === undefined ? {} : { spinning }),
     });
     return new MlpTrainingSession(session, model);
   }

@@ -25,6 +25,11 @@ export interface TrainerSetup {
   batch?: number;
   /** ORT intra-op threads. Default: one per core. */
   threads?: number;
+  /**
+   * Let idle ORT threads spin between operators. Default: when `threads` > 1. Turn it off when
+   * several sessions share the cores (parallel grid runs), or their spinning threads fight.
+   */
+  spinning?: boolean;
 }
 
 /** One training run. */
@@ -95,7 +100,9 @@ export class ClassifierTrainer {
   private constructor(
     private readonly data: FeatureSet,
     private readonly session: MlpTrainingSession,
-    private readonly setup: Required<Omit<TrainerSetup, 'threads'>> & { threads: number | 'auto' },
+    private readonly setup: Required<Omit<TrainerSetup, 'threads' | 'spinning'>> & {
+      threads: number | 'auto';
+    },
   ) {}
 
   /** Builds the training graph for `data` and loads it. */
@@ -113,6 +120,7 @@ export class ClassifierTrainer {
       rowCount,
       batch,
       ...(setup.threads === undefined ? {} : { threads: setup.threads }),
+      ...(setup.spinning === undefined ? {} : { spinning: setup.spinning }),
     });
     const x = new Float32Array(rowCount * data.inputDim);
     const labels = new Int32Array(rowCount);

@@ -27,7 +27,7 @@ export type GridWorkerReply =
 if (parentPort) {
   const port = parentPort;
   const { data, threads } = workerData as GridWorkerData;
-  const runner = new GridTaskRunner(data, threads);
+  const runner = new GridTaskRunner(data, threads, true);
   let queue = Promise.resolve();
   port.on('message', (message: GridWorkerRequest) => {
     queue = queue.then(async () => {
