@@ -194,3 +194,26 @@ test('a file that is not a zip, written where an .npz should be, is refused by n
   await writeFile(path, 'PK but not really');
   await assert.rejects(readNpz(path), /fake\.npz: not a readable \.npz archive/);
 });
+
+test('.npy from a Node Buffer at any byteOffset (a view into a shared pool) decodes every dtype', () => {
+  for (const [name, array] of Object.entries(sampleArrays())) {
+    const file = encodeNpy(array);
+    // The file sits inside a larger buffer behind leading junk bytes, as a pooled Buffer does;
+    // offsets 0–8 cover aligned and misaligned starts for every element size.
+    for (let offset = 0; offset <= 8; offset++) {
+      const pool = new ArrayBuffer(offset + file.length + 5);
+      new Uint8Array(pool).fill(0xa5);
+      new Uint8Array(pool, offset, file.length).set(file);
+      const buffer = Buffer.from(pool, offset, file.length);
+      const decoded = decodeNpy(buffer, `${name}@${offset}`);
+      assertSameArrays({ [name]: decoded }, { [name]: array });
+      if (!Array.isArray(decoded.data) && decoded.data.length > 0) {
+        const element = decoded.data.BYTES_PER_ELEMENT;
+        assert.equal(decoded.data.byteOffset % element, 0, `${name}@${offset} is aligned`);
+      }
+    }
+  }
+  // A small Buffer.from copy lands in Node's shared pool at a non-zero offset.
+  const pooled = Buffer.from(encodeNpy({ data: Float64Array.from([1.25, -3]), shape: [2] }));
+  assert.deepEqual([...decodeNpy(pooled, 'pooled.npy').data], [1.25, -3]);
+});

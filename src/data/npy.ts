@@ -86,7 +86,9 @@ export function encodeNpyParts(array: NpyArray): { header: Uint8Array; body: Uin
 
 /**
  * Decodes the bytes of a `.npy` file. `source` names the file in error messages.
- * Throws a `UserError` for anything that is not a supported `.npy` array.
+ * Throws a `UserError` for anything that is not a supported `.npy` array. `bytes` may be any
+ * view (a Node `Buffer`, a `subarray`); numeric data whose offset suits its dtype is returned
+ * as a view sharing memory with `bytes`, other data is copied.
  */
 export function decodeNpy(bytes: Uint8Array, source: string): NpyArray {
   const fail = (why: string): UserError => new UserError(`${source}: not a readable .npy array (${why})`);
@@ -135,9 +137,24 @@ export function decodeNpy(bytes: Uint8Array, source: string): NpyArray {
   if (!kind) throw fail(`unsupported dtype '${descr}'`);
   const byteLength = count * kind.BYTES_PER_ELEMENT;
   if (payload.length < byteLength) throw fail('truncated data');
-  // Copy so the typed array is aligned to its element size whatever the file's offset.
-  const copy = payload.slice(0, byteLength);
-  return { data: new kind(copy.buffer, 0, count), shape };
+  return { data: typedView(kind, payload, count), shape };
+}
+
+/**
+ * `count` elements of `kind` read from the start of `payload`. `payload` may be a view into a
+ * larger buffer (a Node `Buffer` usually is: a slice of a shared pool), so its `byteOffset`
+ * counts. Aligned data is viewed in place; misaligned data (a typed array must start on a
+ * multiple of its element size) is copied to a buffer of its own.
+ */
+function typedView(kind: TypedCtor, payload: Uint8Array, count: number): NpyData {
+  const byteLength = count * kind.BYTES_PER_ELEMENT;
+  if (payload.byteOffset % kind.BYTES_PER_ELEMENT === 0) {
+    // (A SharedArrayBuffer works the same at run time; the cast only satisfies the ctor union.)
+    return new kind(payload.buffer as ArrayBuffer, payload.byteOffset, count);
+  }
+  // Uint8Array.prototype.slice copies even for a Buffer (whose own slice() would not).
+  const copy = Uint8Array.prototype.slice.call(payload, 0, byteLength);
+  return new kind(copy.buffer, copy.byteOffset, count);
 }
 
 type TypedCtor =
