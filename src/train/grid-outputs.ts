@@ -5,17 +5,22 @@
  *
  * The sweep itself records accuracies only at the requested epoch counts; the chosen point is
  * then trained again with the same seed and thread count, evaluating after every epoch, for its
- * learning curve. That run must end with exactly the parameters the sweep kept, which is checked.
+ * learning curve. That run must end with exactly the parameters the sweep kept, which is checked
+ * (bit for bit, or by their SHA-256 when the sweep's run was loaded from `runs/`).
+ *
+ * `runs/` keeps every finished run of the sweep (`grid-run-store.ts`): a search interrupted
+ * (killed, aborted) and started again over the same data, seed and threads trains only the runs
+ * that are missing, and writes the same points and choice.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../data/atomic-file.js';
 import type { ClassifierInput } from '../engine/classifier-model.js';
-import type { MlpParams } from '../engine/mlp-layers.js';
 import { gridHeatmapSvg } from '../viz/grid-heatmap.js';
 import { svgToPng } from '../viz/rasterize.js';
 import { trainClassifier } from './classifier-trainer.js';
 import type { FeatureSet } from './features.js';
+import { paramsSha256 } from './grid-run-store.js';
 import { type GridOptions, type GridPoint, type GridResult, gridSearch } from './grid-search.js';
 import { type RunMetrics, writeRunOutputs } from './run-outputs.js';
 
@@ -27,6 +32,8 @@ export interface RunGridOptions extends GridOptions {
   input: ClassifierInput;
   /** More fields for grid.json and the winner's metrics.json. */
   extra?: Record<string, unknown>;
+  /** Store finished runs in `runs/` and reuse the usable ones found there. Default true. */
+  resume?: boolean;
 }
 
 /** What `runGrid` returns. */
@@ -47,12 +54,17 @@ export const GRID_FILES = {
   heatmapSvg: 'grid_heatmap.svg',
   heatmapPng: 'grid_heatmap.png',
   best: 'best',
+  runs: 'runs',
 } as const;
 
 /** Searches the grid and writes its folder. */
 export async function runGrid(data: FeatureSet, options: RunGridOptions): Promise<RunGridResult> {
-  const grid = await gridSearch(data, options);
-  const { best } = grid;
+  const grid = await gridSearch(data, {
+    ...options,
+    ...(options.resume === false ? {} : { runsDir: join(options.dir, GRID_FILES.runs) }),
+  });
+  const { best, bestCheckpoint } = grid;
+  options.signal?.throwIfAborted();
   const rerun = await trainClassifier(data, {
     hidden: best.hidden,
     batch: best.batch,
@@ -62,13 +74,17 @@ export async function runGrid(data: FeatureSet, options: RunGridOptions): Promis
     threads: grid.threads,
     ...(options.onProgress ? { onProgress: options.onProgress, task: 'best' } : {}),
   });
-  const reproduced = sameParams(rerun.checkpoints.at(-1)!.params, grid.bestCheckpoint.params);
+  const rerunEnd = rerun.checkpoints.at(-1)!;
+  const reproduced = paramsSha256(rerunEnd.params) === bestCheckpoint.paramsSha256;
+  // The sweep's own parameters are exported when it has them; a loaded run has only their hash.
+  const exported = bestCheckpoint.params ? { ...bestCheckpoint, params: bestCheckpoint.params } : rerunEnd;
   if (!reproduced) {
     options.onProgress?.({
       kind: 'warning',
       task: 'grid',
-      message:
-        "the re-run of the chosen point did not reproduce the parameters of the sweep bit for bit; exporting the sweep's",
+      message: bestCheckpoint.params
+        ? "the re-run of the chosen point did not reproduce the parameters of the sweep bit for bit; exporting the sweep's"
+        : 'the re-run of the chosen point did not reproduce the stored run bit for bit (other machine or ORT build?); exporting the re-run',
     });
   }
   const selection = {
@@ -82,7 +98,7 @@ export async function runGrid(data: FeatureSet, options: RunGridOptions): Promis
   const bestMetrics = await writeRunOutputs({
     dir: join(options.dir, GRID_FILES.best),
     result: rerun,
-    checkpoint: grid.bestCheckpoint,
+    checkpoint: exported,
     data,
     input: options.input,
     extra: { ...options.extra, selection, reproducedBySweep: reproduced },
@@ -95,6 +111,7 @@ export async function runGrid(data: FeatureSet, options: RunGridOptions): Promis
     points: grid.points,
     best: { ...best, dir: GRID_FILES.best },
     runs: grid.runs,
+    reusedRuns: grid.reusedRuns,
     workers: grid.workers,
     threads: grid.threads,
     seconds: round(grid.seconds),
@@ -126,16 +143,6 @@ export function gridCsv(grid: GridResult): string {
 
 function key(p: GridPoint): Pick<GridPoint, 'epochs' | 'batch' | 'hidden' | 'lr'> {
   return { epochs: p.epochs, batch: p.batch, hidden: p.hidden, lr: p.lr };
-}
-
-function sameParams(a: MlpParams, b: MlpParams): boolean {
-  const equal = (x: Float32Array, y: Float32Array): boolean =>
-    x.length === y.length &&
-    Buffer.compare(
-      Buffer.from(x.buffer, x.byteOffset, x.byteLength),
-      Buffer.from(y.buffer, y.byteOffset, y.byteLength),
-    ) === 0;
-  return equal(a.w1, b.w1) && equal(a.b1, b.b1) && equal(a.w2, b.w2) && equal(a.b2, b.b2);
 }
 
 function round(seconds: number): number {

@@ -23,6 +23,12 @@ export interface PoolOptions {
   onResult: (result: GridTaskResult) => void;
   /** Progress in epochs trained over all tasks (task 'grid'). */
   onProgress?: OnProgress;
+  /**
+   * Stops the search: no task starts after it fires, running workers are terminated, and
+   * `runTasks` rejects with the signal's reason. Tasks already reported through `onResult` stay
+   * done. In this thread (one worker) the running task finishes first.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -39,9 +45,10 @@ function startWorker(workerData: GridWorkerData): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
-/** Runs every task; rejects on the first failure (and stops the workers). */
+/** Runs every task; rejects on the first failure or on abort (and stops the workers). */
 export async function runTasks(options: PoolOptions): Promise<void> {
-  const { tasks, onProgress } = options;
+  const { tasks, onProgress, signal } = options;
+  signal?.throwIfAborted();
   const total = tasks.reduce((sum, t) => sum + t.epochs, 0);
   const doneByTask = new Map<number, number>();
   let done = 0;
@@ -60,12 +67,14 @@ export async function runTasks(options: PoolOptions): Promise<void> {
   if (options.workers <= 1) {
     const runner = new GridTaskRunner(options.data, options.threads);
     try {
-      for (const task of tasks)
+      for (const task of tasks) {
+        signal?.throwIfAborted();
         options.onResult(await runner.run(task, (epochs) => advance(task.id, epochs)));
+      }
     } finally {
       await runner.dispose();
     }
-  } else {
+  } else if (tasks.length > 0) {
     await runOnWorkers(options, advance);
   }
   onProgress?.({ kind: 'done', task: 'grid' });
@@ -76,17 +85,21 @@ async function runOnWorkers(
   advance: (id: number, epochs: number) => void,
 ): Promise<void> {
   const queue = [...options.tasks];
+  const { signal } = options;
   const workerData: GridWorkerData = { data: options.data, threads: options.threads };
-  const pool = Array.from({ length: options.workers }, () => startWorker(workerData));
+  const pool = Array.from({ length: Math.min(options.workers, queue.length) }, () => startWorker(workerData));
+  let onAbort: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let running = 0;
       let failed = false;
-      const fail = (error: Error): void => {
+      const fail = (error: unknown): void => {
         if (failed) return;
         failed = true;
         reject(error);
       };
+      onAbort = () => fail(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
       const next = (worker: Worker): void => {
         const task = queue.shift();
         if (!task) {
@@ -101,6 +114,7 @@ async function runOnWorkers(
         worker.on('message', (reply: GridWorkerReply) => {
           if (reply.type === 'progress') return advance(reply.id, reply.done);
           running--;
+          if (failed) return;
           if (reply.type === 'error')
             return fail(new Error(`grid run ${describe(options.tasks, reply.id)} failed: ${reply.message}`));
           try {
@@ -118,6 +132,7 @@ async function runOnWorkers(
       }
     });
   } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     await Promise.all(pool.map((w) => w.terminate()));
   }
 }

@@ -9,6 +9,10 @@
  *   (no thread pool handoffs, no spinning threads fighting for the cores);
  * - accuracy is computed only at the requested epoch counts, not after every epoch.
  *
+ * - with `runsDir`, every finished run is stored there and a search over the same data, seed
+ *   and thread count loads finished runs instead of training them (`grid-run-store.ts`), so an
+ *   interrupted search resumes where it stopped, with the same result.
+ *
  * The point chosen is the best by validation accuracy (ties: higher mean of train and
  * validation, then the earlier point in grid order), whatever order the runs finish in.
  * `select: 'test'` reproduces the reference study's rule (best test accuracy), which is
@@ -17,10 +21,10 @@
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
-import type { Checkpoint } from './classifier-trainer.js';
 import type { FeatureSet } from './features.js';
 import { runTasks } from './grid-pool.js';
-import type { GridTask, GridTaskResult } from './grid-task.js';
+import { featureSetFingerprint, GridRunStore } from './grid-run-store.js';
+import type { GridCheckpoint, GridTask, GridTaskResult } from './grid-task.js';
 import type { Accuracy } from './metrics.js';
 
 /** The reference study's grid. */
@@ -52,6 +56,13 @@ export interface GridOptions {
   workers?: number;
   /** ORT threads per run. Default 1 with several workers, else one per core. */
   threads?: number;
+  /**
+   * Folder of finished runs (see `grid-run-store.ts`): each run is stored there when it ends,
+   * and usable stored runs are loaded instead of trained. Default: none, nothing is stored.
+   */
+  runsDir?: string;
+  /** Stops the search (runs finished so far stay stored); the search rejects with its reason. */
+  signal?: AbortSignal;
   onProgress?: OnProgress;
 }
 
@@ -72,17 +83,22 @@ export interface GridResult {
   points: GridPoint[];
   /** The chosen point. */
   best: GridPoint;
-  /** The chosen point's parameters, accuracies and test confusion matrix. */
-  bestCheckpoint: Checkpoint;
+  /**
+   * The chosen point's accuracies, test confusion matrix and parameter hash; its parameters
+   * unless its run was loaded from `runsDir` (then re-train it: runs are reproducible).
+   */
+  bestCheckpoint: GridCheckpoint;
   select: GridSelection;
   seed: number;
-  /** Training runs made (one per batch × hidden × lr). */
+  /** Training runs of the grid (one per batch × hidden × lr). */
   runs: number;
+  /** Runs loaded from `runsDir` instead of trained. */
+  reusedRuns: number;
   workers: number;
   threads: number;
   /** Wall-clock seconds of the search. */
   seconds: number;
-  /** Sum of the runs' own seconds (training time as if run one after another). */
+  /** Sum of the runs' own seconds (training time as if run one after another), loaded runs included. */
   runSeconds: number;
 }
 
@@ -120,8 +136,8 @@ export async function gridSearch(data: FeatureSet, options: GridOptions = {}): P
   );
 
   const started = performance.now();
-  let best: { point: GridPoint; index: number; checkpoint: Checkpoint } | undefined;
-  const points = new Map<string, GridPoint>();
+  let best: { point: GridPoint; index: number; checkpoint: GridCheckpoint } | undefined;
+  const points = new Map<number, GridPoint>();
   const indexOf = (p: Omit<GridPoint, 'accuracy' | 'loss'>): number =>
     ((grid.epochs.indexOf(p.epochs) * grid.batch.length + grid.batch.indexOf(p.batch)) * grid.hidden.length +
       grid.hidden.indexOf(p.hidden)) *
@@ -142,20 +158,46 @@ export async function gridSearch(data: FeatureSet, options: GridOptions = {}): P
         loss: checkpoint.loss,
       };
       const index = indexOf(point);
-      points.set(String(index), point);
+      points.set(index, point);
       if (!best || isBetter(point, index, best.point, best.index, select))
         best = { point, index, checkpoint };
     }
   };
-  await runTasks({
-    data,
-    tasks: order,
-    workers,
-    threads,
-    onResult,
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
-  const all = [...points.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, p]) => p);
+
+  const store = options.runsDir
+    ? new GridRunStore(options.runsDir, { data: featureSetFingerprint(data), seed, threads })
+    : undefined;
+  const toRun: GridTask[] = [];
+  for (const task of order) {
+    const stored = await store?.load(task);
+    if (stored) onResult(stored);
+    else toRun.push(task);
+  }
+  const reusedRuns = tasks.length - toRun.length;
+  // Each run is stored as it finishes; a failed write fails the search, but only after the
+  // other runs finished so far are stored too.
+  const saves: Promise<void>[] = [];
+  let stopped: { reason: unknown } | undefined;
+  try {
+    await runTasks({
+      data,
+      tasks: toRun,
+      workers: Math.max(1, Math.min(workers, toRun.length)),
+      threads,
+      onResult: (result) => {
+        onResult(result);
+        if (store) saves.push(store.save(tasks[result.id]!, result));
+      },
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (reason) {
+    stopped = { reason };
+  }
+  const unsaved = (await Promise.allSettled(saves)).find((s) => s.status === 'rejected');
+  if (stopped) throw stopped.reason;
+  if (unsaved) throw unsaved.reason;
+  const all = [...points.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
   return {
     points: all,
     best: best!.point,
@@ -163,6 +205,7 @@ export async function gridSearch(data: FeatureSet, options: GridOptions = {}): P
     select,
     seed,
     runs: tasks.length,
+    reusedRuns,
     workers,
     threads,
     seconds: (performance.now() - started) / 1000,

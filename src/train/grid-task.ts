@@ -4,8 +4,10 @@
  * epochs is exactly the first E epochs of a longer run with the same seed, so one run serves
  * every epoch count of the grid. Runs in a worker thread or in the main thread alike.
  */
+import type { MlpParams } from '../engine/mlp-layers.js';
 import { type Checkpoint, ClassifierTrainer } from './classifier-trainer.js';
 import type { FeatureSet } from './features.js';
+import { paramsSha256 } from './grid-run-store.js';
 
 /** A (batch, hidden, lr) configuration trained to `epochs` with checkpoints. */
 export interface GridTask {
@@ -20,11 +22,25 @@ export interface GridTask {
   seed: number;
 }
 
+/**
+ * A run's state at one epoch count of the grid. `params` is there when the run was trained in
+ * this search, absent when it was loaded from a stored run (`grid-run-store.ts`); its hash is
+ * always there.
+ */
+export interface GridCheckpoint extends Omit<Checkpoint, 'params'> {
+  params?: MlpParams;
+  /** SHA-256 of the parameters (`paramsSha256`). */
+  paramsSha256: string;
+}
+
 /** A finished task. */
 export interface GridTaskResult {
   id: number;
-  checkpoints: Checkpoint[];
+  /** One per epoch count of the task, in increasing order. */
+  checkpoints: GridCheckpoint[];
   seconds: number;
+  /** True when loaded from a stored run instead of trained. */
+  reused?: boolean;
 }
 
 /**
@@ -67,7 +83,9 @@ export class GridTaskRunner {
       checkpoints: task.checkpoints,
       ...(onEpochs ? { onProgress: (e) => (e.kind === 'advance' ? onEpochs(e.done) : undefined) } : {}),
     });
-    return { id: task.id, checkpoints: result.checkpoints, seconds: result.seconds };
+    // Hashed here, in the worker, so the main thread stays free.
+    const checkpoints = result.checkpoints.map((c) => ({ ...c, paramsSha256: paramsSha256(c.params) }));
+    return { id: task.id, checkpoints, seconds: result.seconds };
   }
 
   /** Releases every session. */

@@ -41,12 +41,9 @@ if (parentPort) {
         const result = await runner.run(task, (done) =>
           port.postMessage({ type: 'progress', id: task.id, done } satisfies GridWorkerReply),
         );
-        const buffers = result.checkpoints.flatMap((c) => [
-          c.params.w1.buffer,
-          c.params.b1.buffer,
-          c.params.w2.buffer,
-          c.params.b2.buffer,
-        ]);
+        const buffers = result.checkpoints.flatMap((c) =>
+          c.params ? [c.params.w1.buffer, c.params.b1.buffer, c.params.w2.buffer, c.params.b2.buffer] : [],
+        );
         port.postMessage({ type: 'result', result } satisfies GridWorkerReply, buffers as ArrayBuffer[]);
       } catch (error) {
         port.postMessage({
