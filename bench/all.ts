@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: every benchmark of facelab, one after the other, each in its own Node
+ * process (so one benchmark's memory and threads do not colour the next), on this machine:
+ *
+ * - download: 16 concurrent downloads vs one at a time through a slow loopback mirror;
+ * - data: `prepare` (32 + 227 px crops) vs the reference study's PyTorch/PIL loader;
+ * - train: one 200-epoch run and the 81-point grid vs PyTorch, plus GFLOP/s;
+ * - features: AlexNet pool5 vs torchvision, the face backbone vs face-api (TF.js WASM).
+ *
+ * Each benchmark prints its own table; this script then prints the machine, the date and one
+ * summary line per measured ratio, and writes every JSON line to `bench-results.json` (or the
+ * path given with `--out`) so the README's tables can be refreshed from one file.
+ *
+ * Run: npm run bench [-- --only data,train] [-- --out FILE] [-- --quick]
+ * (`--quick` passes `--skip-peer-grid` to the training benchmark: PyTorch's 81-point grid alone
+ * takes about ten minutes.)
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+
+const BENCHES: Record<string, string[]> = {
+  download: ['bench/download.ts'],
+  data: ['bench/data.ts'],
+  train: ['bench/train.ts'],
+  features: ['bench/features.ts'],
+};
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    out: { type: 'string', default: 'bench-results.json' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const selected = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(BENCHES);
+for (const name of selected) {
+  if (!(name in BENCHES)) {
+    console.error(`bench: unknown benchmark '${name}' (known: ${Object.keys(BENCHES).join(', ')})`);
+    process.exit(2);
+  }
+}
+
+/** Runs one benchmark script, echoing its output, and returns the JSON objects it printed. */
+async function runBench(name: string): Promise<{ code: number; records: Record<string, unknown>[] }> {
+  const args = [...BENCHES[name]!];
+  if (name === 'train' && values.quick) args.push('--skip-peer-grid');
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const records: Record<string, unknown>[] = [];
+  let pending = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const text = line.trim();
+      if (!text.startsWith('{')) continue;
+      try {
+        records.push({ suite: name, ...(JSON.parse(text) as Record<string, unknown>) });
+      } catch {
+        // A table line that happens to start with a brace: not a record.
+      }
+    }
+  });
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  return { code, records };
+}
+
+const machine = {
+  date: new Date().toISOString(),
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  loadBefore: loadavg().map((l) => Math.round(l * 100) / 100),
+};
+console.log(
+  `facelab benchmarks — ${machine.date} — ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB`,
+);
+
+const all: Record<string, unknown>[] = [];
+const failures: string[] = [];
+for (const name of selected) {
+  console.log(`\n━━━ ${name} ━━━`);
+  const started = performance.now();
+  const { code, records } = await runBench(name);
+  const seconds = (performance.now() - started) / 1000;
+  all.push(...records);
+  if (code !== 0) failures.push(`${name} (exit ${code})`);
+  console.log(`(${name}: ${seconds.toFixed(0)} s)`);
+}
+
+console.log('\n━━━ summary: ratios measured in this run ━━━');
+for (const record of all) {
+  const bench = String(record.bench ?? '');
+  if (!bench.endsWith('ratio') && !bench.endsWith('speedup')) continue;
+  const { suite, bench: _name, ...rest } = record;
+  console.log(`${String(suite).padEnd(9)} ${bench.padEnd(22)} ${JSON.stringify(rest)}`);
+}
+await writeFile(
+  values.out,
+  `${JSON.stringify({ machine: { ...machine, loadAfter: loadavg() }, results: all }, null, 1)}\n`,
+);
+console.log(`\nevery measurement: ${values.out}`);
+if (failures.length > 0) {
+  console.error(`bench: failed: ${failures.join(', ')}`);
+  process.exit(1);
+}
