@@ -13,7 +13,31 @@ export interface FlagSpec {
   help: string;
   /** Shown in --help as the default. */
   default?: string;
+  /** Placeholder of the value in --help (`--out DIR`). Default: from the flag's name, else VALUE. */
+  value?: string;
 }
+
+/** Placeholders of common flags, so `--help` reads `--subset FILE` rather than `--subset VALUE`. */
+const PLACEHOLDERS: Record<string, string> = {
+  subset: 'FILE',
+  data: 'DIR',
+  out: 'DIR',
+  run: 'DIR',
+  cache: 'DIR',
+  mirror: 'URL',
+  actors: 'LIST',
+  sizes: 'LIST',
+  weights: 'FILE',
+  model: 'FILE',
+  backbone: 'NAME',
+  layer: 'NAME',
+  actor: 'NAME',
+  preprocess: 'MODE',
+  select: 'RULE',
+  rank: 'RULE',
+  box: 'X1,Y1,X2,Y2',
+  lr: 'RATE',
+};
 
 /** Flags every command accepts. */
 export const commonFlags: Record<string, FlagSpec> = {
@@ -64,7 +88,7 @@ export function helpText(
 ): string {
   const all = { ...flags, ...commonFlags };
   const rows = Object.entries(all).map(([name, spec]) => {
-    const left = `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' VALUE' : ''}`;
+    const left = `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.value ?? PLACEHOLDERS[name] ?? 'N'}` : ''}`;
     const def = spec.default !== undefined ? ` (default: ${spec.default})` : '';
     return `${left.padEnd(28)} ${spec.help}${def}`;
   });

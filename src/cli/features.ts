@@ -49,6 +49,7 @@ const flags: Record<string, FlagSpec> = {
   side: { type: 'string', help: 'crop side for models whose input side is not fixed', default: '227' },
   out: {
     type: 'string',
+    value: 'FILE.npz',
     help: 'the features .npz to write (train_x, train_y, val_x, val_y, test_x, test_y)',
   },
   batch: { type: 'string', help: 'images per ONNX Runtime run', default: '32' },

@@ -28,10 +28,15 @@ import { dataFlags } from './train.js';
 
 const flags: Record<string, FlagSpec> = {
   ...dataFlags,
-  epochs: { type: 'string', help: 'epoch counts, comma-separated', default: REFERENCE_GRID.epochs.join(',') },
-  batch: { type: 'string', help: 'mini-batch sizes', default: REFERENCE_GRID.batch.join(',') },
-  hidden: { type: 'string', help: 'hidden units', default: REFERENCE_GRID.hidden.join(',') },
-  lr: { type: 'string', help: 'learning rates', default: REFERENCE_GRID.lr.join(',') },
+  epochs: {
+    type: 'string',
+    value: 'LIST',
+    help: 'epoch counts, comma-separated',
+    default: REFERENCE_GRID.epochs.join(','),
+  },
+  batch: { type: 'string', value: 'LIST', help: 'mini-batch sizes', default: REFERENCE_GRID.batch.join(',') },
+  hidden: { type: 'string', value: 'LIST', help: 'hidden units', default: REFERENCE_GRID.hidden.join(',') },
+  lr: { type: 'string', value: 'LIST', help: 'learning rates', default: REFERENCE_GRID.lr.join(',') },
   select: {
     type: 'string',
     help: "choose by 'val' accuracy, or by 'test' (the reference's optimistic rule)",
