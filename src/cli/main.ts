@@ -33,6 +33,10 @@ const commands: Record<string, { summary: string; load: Loader }> = {
     summary: 'train the classifier on backbone features and compare with raw pixels',
     load: async () => (await import('./transfer.js')).command,
   },
+  predict: {
+    summary: 'the most likely actors of photos, with probabilities, from a trained model',
+    load: async () => (await import('./predict.js')).command,
+  },
 };
 
 function mainHelp(): string {
