@@ -37,6 +37,14 @@ const commands: Record<string, { summary: string; load: Loader }> = {
     summary: 'the most likely actors of photos, with probabilities, from a trained model',
     load: async () => (await import('./predict.js')).command,
   },
+  units: {
+    summary: "draw the hidden units that fire most for an actor (the net's learned features)",
+    load: async () => (await import('./units.js')).command,
+  },
+  report: {
+    summary: 'write one self-contained report.html of a run (opens from disk, no network)',
+    load: async () => (await import('./report.js')).command,
+  },
 };
 
 function mainHelp(): string {
