@@ -381,6 +381,11 @@ test('every user error is one line and exit code 2', async () => {
       /face box 90000,90000,90100,90100 lies outside the \d+×\d+ image/,
     ],
     ['model not found', ['--model', join(tmp, 'nowhere', 'model.onnx'), photo, ...box], /model not found/],
+    [
+      'model not found, no box',
+      ['--model', join(tmp, 'nowhere.onnx'), photo],
+      /model not found: .*nowhere\.onnx/,
+    ],
     ['folder without a model', ['--model', dataDir, photo, ...box], /folder without model\.onnx/],
     [
       'a photo as the model',
@@ -401,10 +406,7 @@ test('every user error is one line and exit code 2', async () => {
   for (const [c, [name, , message]] of cases.entries()) {
     const run = runs[c]!;
     assert.equal(run.code, 2, `${name}: ${run.stderr}`);
-    const lines = run.stderr
-      .trim()
-      .split('\n')
-      .filter((l) => !l.startsWith('note:'));
+    const lines = run.stderr.trim().split('\n');
     assert.equal(lines.length, 1, `${name}: one line, got ${JSON.stringify(run.stderr)}`);
     assert.match(lines[0]!, /^facelab predict: /, name);
     assert.match(lines[0]!, message, name);

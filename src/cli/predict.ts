@@ -50,11 +50,6 @@ export const command: Command = {
     const box = boxText === undefined ? undefined : parseBox(boxText);
     const top = intFlag(values, 'top', 3, 1, 1_000_000);
     const threads = values.threads === undefined ? undefined : intFlag(values, 'threads', 1, 1, 1024);
-    if (!box) {
-      process.stderr.write(
-        'note: no --box given, so the centred square of each photo is used as the face (give --box x1,y1,x2,y2 to choose it)\n',
-      );
-    }
     let result: Awaited<ReturnType<typeof predictPhotos>>;
     try {
       result = await predictPhotos({
@@ -69,6 +64,12 @@ export const command: Command = {
       // A photo the user named that cannot be used is the user's mistake: one line, exit 2.
       if (error instanceof ImageError) throw new UserError(error.message);
       throw error;
+    }
+    // Said after the work, so that an error stays the only line on stderr.
+    if (!box) {
+      process.stderr.write(
+        'note: no --box given, so the centred square of each photo is used as the face (give --box x1,y1,x2,y2 to choose it)\n',
+      );
     }
     for (const prediction of result.predictions) {
       for (const line of describe(prediction)) say(line, json);
