@@ -45,6 +45,14 @@ const commands: Record<string, { summary: string; load: Loader }> = {
     summary: 'write one self-contained report.html of a run (opens from disk, no network)',
     load: async () => (await import('./report.js')).command,
   },
+  run: {
+    summary: 'the whole pipeline, resumable: download, prepare, grid, units, transfer, report',
+    load: async () => (await import('./run.js')).command,
+  },
+  demo: {
+    summary: 'the whole pipeline offline on six synthetic people (no data, no network needed)',
+    load: async () => (await import('./demo.js')).command,
+  },
 };
 
 function mainHelp(): string {

@@ -1,0 +1,177 @@
+/**
+ * `facelab run --subset FILE [--actors LIST] [--mirror URL] [--cache DIR] --out DIR [grid flags]
+ * [--json]`: the whole pipeline, resumable. With `--json` the last stdout line is
+ * `{"report":path,"accuracy":{"pixels":test,"face":test},"seconds":…,"steps":{step:"ran"|"skipped"}}`.
+ */
+import { type PipelineOptions, type PipelineResult, runPipeline } from '../pipeline/run-pipeline.js';
+import type { StepEvent } from '../pipeline/step-runner.js';
+import type { OnProgress } from '../progress.js';
+import { REFERENCE_GRID } from '../train/grid-search.js';
+import {
+  type FlagSpec,
+  helpText,
+  intFlag,
+  intListFlag,
+  nameListFlag,
+  numberListFlag,
+  optionalString,
+  type ParsedArgs,
+  parseFlags,
+  requireString,
+} from './args.js';
+import type { Command } from './command.js';
+import { printJson, say } from './output.js';
+import { pipelineDisplay } from './run-progress.js';
+import { handleStopSignals, SIGNAL_EXIT } from './stop-signals.js';
+
+/** Defaults of the pipeline flags: the grid and the face head's epochs. */
+export interface PipelineDefaults {
+  grid: {
+    epochs: readonly number[];
+    batch: readonly number[];
+    hidden: readonly number[];
+    lr: readonly number[];
+  };
+  headEpochs: number;
+}
+
+const RUN_DEFAULTS: PipelineDefaults = { grid: REFERENCE_GRID, headEpochs: 200 };
+
+/** Flags shared by `run` and `demo`: the grid, seeds, the face head and parallelism. */
+export function pipelineFlags(defaults: PipelineDefaults): Record<string, FlagSpec> {
+  const { grid } = defaults;
+  return {
+    epochs: { type: 'string', value: 'LIST', help: 'grid epoch counts', default: grid.epochs.join(',') },
+    batch: { type: 'string', value: 'LIST', help: 'grid mini-batch sizes', default: grid.batch.join(',') },
+    hidden: { type: 'string', value: 'LIST', help: 'grid hidden units', default: grid.hidden.join(',') },
+    lr: { type: 'string', value: 'LIST', help: 'grid learning rates', default: grid.lr.join(',') },
+    seed: { type: 'string', help: 'seed of the grid runs and the face head', default: '0' },
+    'split-seed': { type: 'string', help: 'seed of the train/val/test split', default: '1' },
+    'head-epochs': {
+      type: 'string',
+      help: 'epochs of the face head and its raw-pixel baseline',
+      default: String(defaults.headEpochs),
+    },
+    workers: { type: 'string', help: 'grid runs in parallel', default: 'one per core' },
+    threads: { type: 'string', help: 'ORT threads per run', default: 'see facelab grid --help' },
+  };
+}
+
+const flags: Record<string, FlagSpec> = {
+  subset: { type: 'string', help: 'FaceScrub list file (tab-separated)' },
+  actors: { type: 'string', help: 'comma-separated actor names to keep', default: 'everyone in the list' },
+  mirror: { type: 'string', help: 'fetch URL/HOST/PATH?QUERY instead of each http(s)://HOST/PATH?QUERY' },
+  cache: { type: 'string', help: 'download cache folder', default: 'OUT/cache' },
+  out: { type: 'string', help: 'run folder (created; a re-run resumes it)' },
+  ...pipelineFlags(RUN_DEFAULTS),
+};
+
+const USAGE =
+  '--subset FILE [--actors LIST] [--mirror URL] [--cache DIR] --out DIR [--epochs LIST] [--batch LIST] [--hidden LIST] [--lr LIST] [--json]';
+const DESCRIPTION = `Runs download -> prepare (32 and 227 px crops) -> grid search (the reference grid unless
+--epochs/--batch/--hidden/--lr shrink it) -> hidden units of every actor -> transfer with the face
+backbone -> report.html, all into OUT. OUT/run.json records each step; a re-run skips the steps
+whose outputs are complete and newer than their inputs and were made with the same options, and
+a killed run resumes where it stopped (downloaded photos and finished grid runs are kept).
+Ctrl-C stops at the next safe point. Prints where the report is.`;
+
+/** Reads the shared pipeline flags into `runPipeline` options. */
+export function pipelineFlagOptions(
+  values: ParsedArgs['values'],
+  defaults: PipelineDefaults,
+): Partial<PipelineOptions> {
+  const { grid } = defaults;
+  return {
+    grid: {
+      epochs: intListFlag(values, 'epochs', [...grid.epochs]),
+      batch: intListFlag(values, 'batch', [...grid.batch]),
+      hidden: intListFlag(values, 'hidden', [...grid.hidden]),
+      lr: numberListFlag(values, 'lr', [...grid.lr]),
+    },
+    seed: intFlag(values, 'seed', 0, 0, 0xffffffff),
+    splitSeed: intFlag(values, 'split-seed', 1, 0, 0xffffffff),
+    head: { epochs: intFlag(values, 'head-epochs', defaults.headEpochs, 1, 100_000) },
+    ...(values.workers !== undefined ? { workers: intFlag(values, 'workers', 1, 1, 256) } : {}),
+    ...(values.threads !== undefined ? { threads: intFlag(values, 'threads', 1, 1, 1024) } : {}),
+  };
+}
+
+/** What a pipeline job gets from `runWithDisplay`. */
+export interface PipelineHooks {
+  signal: AbortSignal;
+  onProgress: OnProgress;
+  onStep: (event: StepEvent) => void;
+}
+
+/**
+ * Runs a pipeline job with the progress display and stop signals of `command`, prints the
+ * summary (and the `--json` line), and resolves to the exit code: 0, or 130/143 when a signal
+ * stopped it.
+ */
+export async function runWithDisplay(
+  command: string,
+  json: boolean,
+  job: (hooks: PipelineHooks) => Promise<PipelineResult>,
+): Promise<number> {
+  const stop = handleStopSignals(command);
+  let result: PipelineResult;
+  try {
+    result = await job({ signal: stop.signal, ...pipelineDisplay() });
+  } catch (error) {
+    if (stop.stoppedBy) {
+      process.stderr.write(`facelab ${command}: stopped; run the same command again to resume\n`);
+      return SIGNAL_EXIT[stop.stoppedBy] ?? 1;
+    }
+    throw error;
+  } finally {
+    stop.dispose();
+  }
+  const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+  const ran = Object.entries(result.steps)
+    .filter(([, outcome]) => outcome === 'ran')
+    .map(([step]) => step);
+  say(`steps run: ${ran.join(', ') || 'none (everything was up to date)'}`, json);
+  say(
+    `test accuracy: raw pixels ${pct(result.accuracy.pixels)}, face backbone ${pct(result.accuracy.face)}`,
+    json,
+  );
+  say(`report: ${result.report}`, json);
+  if (json) {
+    printJson({
+      report: result.report,
+      accuracy: result.accuracy,
+      seconds: Math.round(result.seconds * 100) / 100,
+      steps: result.steps,
+      dir: result.dir,
+    });
+  }
+  return 0;
+}
+
+/** The `run` command. */
+export const command: Command = {
+  name: 'run',
+  summary: 'the whole pipeline, resumable: download, prepare, grid, units, transfer, report',
+  async run(argv) {
+    const { values } = parseFlags('run', argv, flags);
+    if (values.help) {
+      process.stdout.write(helpText('run', USAGE, DESCRIPTION, flags));
+      return 0;
+    }
+    const json = values.json === true;
+    const list = requireString(values, 'subset');
+    const out = requireString(values, 'out');
+    const actors = nameListFlag(values, 'actors');
+    const mirror = optionalString(values, 'mirror');
+    const cacheDir = optionalString(values, 'cache');
+    const options: PipelineOptions = {
+      list,
+      out,
+      ...pipelineFlagOptions(values, RUN_DEFAULTS),
+      ...(actors ? { actors } : {}),
+      ...(mirror !== undefined ? { mirror } : {}),
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+    };
+    return runWithDisplay('run', json, (hooks) => runPipeline({ ...options, ...hooks }));
+  },
+};

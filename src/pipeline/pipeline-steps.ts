@@ -1,0 +1,304 @@
+/**
+ * The six steps of `facelab run`, each a thin wrapper over the library function its own command
+ * calls, with the files it reads and writes (for skipping) and the options its outputs depend
+ * on. Options that change how, not what (mirror, workers, threads, concurrency), are left out,
+ * so changing them does not redo finished work.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../data/atomic-file.js';
+import { loadPrepared } from '../data/dataset.js';
+import { downloadPhotos } from '../data/download.js';
+import { readFaceList } from '../data/face-list.js';
+import { manifestPath } from '../data/manifest.js';
+import { prepareDataset } from '../data/prepare.js';
+import { npzPathFor, readSplitManifest, splitManifestPath } from '../data/split-manifest.js';
+import { UserError } from '../errors.js';
+import type { OnProgress } from '../progress.js';
+import { featuresFromImages } from '../train/features.js';
+import { GRID_FILES, runGrid } from '../train/grid-outputs.js';
+import type { GridSelection } from '../train/grid-search.js';
+import { RUN_FILES } from '../train/run-outputs.js';
+import { type HeadOptions, runTransfer } from '../transfer/transfer.js';
+import { type ActorUnitsResult, writeActorUnits } from '../viz/actor-units.js';
+import { writeReport } from '../viz/report.js';
+import { actorSlug, type RunLayout } from './run-layout.js';
+import type { PipelineStep } from './step-runner.js';
+
+/** The side of the raw-pixel classifier (the grid's), and the side the face backbone is fed from. */
+export const PIXEL_SIDE = 32;
+/** Prepared crop sides: 32 for the pixel classifier, 227 for backbones (the face one resizes to 150). */
+export const PREPARED_SIDES = [PIXEL_SIDE, 227] as const;
+/** The backbone of the transfer step. */
+export const TRANSFER_BACKBONE = 'face';
+/** Folder of the face head inside RUN/transfer (`runTransfer` names it head-<backbone>-<layer>). */
+export const FACE_HEAD_DIR = 'head-face-descriptor';
+
+/** Everything the steps need, resolved. */
+export interface StepContext {
+  layout: RunLayout;
+  /** The FaceScrub list, absolute. */
+  list: string;
+  /** Sorted actor names, or undefined for everyone in the list. */
+  actors: string[] | undefined;
+  mirror: string | undefined;
+  /** Seed of the train/val/test split. */
+  splitSeed: number;
+  grid: {
+    epochs: number[];
+    batch: number[];
+    hidden: number[];
+    lr: number[];
+    seed: number;
+    select: GridSelection;
+  };
+  /** Hyper-parameters of the face head and its raw-pixel baseline. */
+  head: Required<HeadOptions>;
+  /** Hidden units shown per actor. */
+  unitsTop: number;
+  workers: number | undefined;
+  threads: number | undefined;
+  signal: AbortSignal | undefined;
+  onProgress: OnProgress | undefined;
+}
+
+/** The steps in order: download, prepare, grid, units, transfer, report. */
+export function pipelineSteps(context: StepContext): PipelineStep[] {
+  return [
+    downloadStep(context),
+    prepareStep(context),
+    gridStep(context),
+    unitsStep(context),
+    transferStep(context),
+    reportStep(context),
+  ];
+}
+
+function progress(context: StepContext): { onProgress?: OnProgress } {
+  return context.onProgress ? { onProgress: context.onProgress } : {};
+}
+
+function downloadStep(context: StepContext): PipelineStep {
+  const { layout, list, actors } = context;
+  return {
+    name: 'download',
+    options: { actors: actors ?? null },
+    inputs: () => [list],
+    outputs: () => [manifestPath(layout.cache)],
+    async run() {
+      const parsed = await readFaceList(list, actors ? { actors } : {});
+      for (const problem of parsed.problems)
+        context.onProgress?.({ kind: 'warning', task: 'download', message: problem.message });
+      const summary = await downloadPhotos({
+        lines: parsed.lines,
+        list,
+        cacheDir: layout.cache,
+        ...(context.mirror !== undefined ? { mirror: context.mirror } : {}),
+        ...(context.signal ? { signal: context.signal } : {}),
+        ...progress(context),
+      });
+      context.signal?.throwIfAborted();
+      if (summary.photos === 0) {
+        const reasons = Object.entries(summary.failed).map(([reason, n]) => `${reason}: ${n}`);
+        throw new UserError(
+          `none of the ${summary.lines} selected lines of ${list} could be downloaded (${reasons.join(', ') || 'no lines'})${context.mirror === undefined ? '; offline? try --mirror' : ''}`,
+        );
+      }
+      return {
+        lines: summary.lines,
+        verified: summary.verified,
+        photos: summary.photos,
+        failed: summary.failed,
+      };
+    },
+  };
+}
+
+function prepareStep(context: StepContext): PipelineStep {
+  const { layout, list, actors } = context;
+  return {
+    name: 'prepare',
+    options: { actors: actors ?? null, sizes: [...PREPARED_SIDES], seed: context.splitSeed },
+    inputs: () => [list, manifestPath(layout.cache)],
+    outputs: () => [
+      ...PREPARED_SIDES.map((side) => npzPathFor(layout.data, side)),
+      splitManifestPath(layout.data),
+    ],
+    async run() {
+      const result = await prepareDataset({
+        list,
+        ...(actors ? { actors } : {}),
+        cacheDir: layout.cache,
+        outDir: layout.data,
+        sizes: [...PREPARED_SIDES],
+        seed: context.splitSeed,
+        ...progress(context),
+      });
+      return { photos: result.photos, split: result.split, actors: result.actors };
+    },
+  };
+}
+
+function gridStep(context: StepContext): PipelineStep {
+  const { layout } = context;
+  const dir = layout.grid;
+  return {
+    name: 'grid',
+    options: context.grid,
+    inputs: () => [npzPathFor(layout.data, PIXEL_SIDE), splitManifestPath(layout.data)],
+    outputs: () => [
+      join(dir, GRID_FILES.json),
+      join(dir, GRID_FILES.csv),
+      join(dir, GRID_FILES.heatmapPng),
+      join(dir, GRID_FILES.best, RUN_FILES.model),
+      join(dir, GRID_FILES.best, RUN_FILES.metrics),
+    ],
+    async run() {
+      const data = featuresFromImages(await loadPrepared(layout.data, PIXEL_SIDE));
+      const result = await runGrid(data, {
+        ...context.grid,
+        ...(context.workers !== undefined ? { workers: context.workers } : {}),
+        ...(context.threads !== undefined ? { threads: context.threads } : {}),
+        dir,
+        input: { kind: 'image', side: PIXEL_SIDE },
+        extra: { data: layout.data },
+        ...(context.signal ? { signal: context.signal } : {}),
+        ...progress(context),
+      });
+      const { epochs, batch, hidden, lr } = result.grid.best;
+      return {
+        best: { epochs, batch, hidden, lr },
+        accuracy: result.best.accuracy,
+        runs: result.grid.runs,
+        reusedRuns: result.grid.reusedRuns,
+      };
+    },
+  };
+}
+
+/** The `units.json` document. */
+export interface UnitsDocument {
+  /** One entry per actor; `file` is the PNG's name inside the units folder. */
+  actors: (Omit<ActorUnitsResult, 'out'> & { file: string })[];
+}
+
+function unitsStep(context: StepContext): PipelineStep {
+  const { layout } = context;
+  const actorFiles = async (): Promise<{ actor: string; file: string }[]> => {
+    const { actors } = await readSplitManifest(layout.data);
+    const used = new Set<string>();
+    return actors.map((actor) => {
+      let file = `${actorSlug(actor)}.png`;
+      for (let n = 2; used.has(file); n++) file = `${actorSlug(actor)}-${n}.png`;
+      used.add(file);
+      return { actor, file };
+    });
+  };
+  const best = join(layout.grid, GRID_FILES.best);
+  return {
+    name: 'units',
+    options: { top: context.unitsTop, rank: 'frequency' },
+    inputs: () => [
+      join(best, RUN_FILES.model),
+      join(best, RUN_FILES.metrics),
+      npzPathFor(layout.data, PIXEL_SIDE),
+    ],
+    outputs: async () => [layout.unitsJson, ...(await actorFiles()).map((a) => join(layout.units, a.file))],
+    async run() {
+      const document: UnitsDocument = { actors: [] };
+      const files = await actorFiles();
+      context.onProgress?.({ kind: 'start', task: 'units', total: files.length });
+      for (const [index, { actor, file }] of files.entries()) {
+        context.signal?.throwIfAborted();
+        const result = await writeActorUnits({
+          run: layout.root,
+          actor,
+          top: context.unitsTop,
+          rank: 'frequency',
+          out: join(layout.units, file),
+        });
+        document.actors.push({ actor: result.actor, rank: result.rank, units: result.units, file });
+        context.onProgress?.({
+          kind: 'advance',
+          task: 'units',
+          done: index + 1,
+          total: files.length,
+          detail: actor,
+        });
+      }
+      context.onProgress?.({ kind: 'done', task: 'units' });
+      await writeJsonAtomic(layout.unitsJson, document);
+      return { actors: files.length };
+    },
+  };
+}
+
+function transferStep(context: StepContext): PipelineStep {
+  const { layout } = context;
+  const head = join(layout.transfer, FACE_HEAD_DIR);
+  return {
+    name: 'transfer',
+    options: { backbone: TRANSFER_BACKBONE, head: context.head, baselineSide: PIXEL_SIDE },
+    inputs: () => [
+      ...PREPARED_SIDES.map((side) => npzPathFor(layout.data, side)),
+      splitManifestPath(layout.data),
+    ],
+    outputs: () => [
+      join(layout.transfer, 'comparison.json'),
+      join(layout.transfer, 'baseline.json'),
+      join(head, RUN_FILES.model),
+      join(head, RUN_FILES.metrics),
+    ],
+    async run() {
+      const result = await runTransfer({
+        dataDir: layout.data,
+        outDir: layout.transfer,
+        backbone: TRANSFER_BACKBONE,
+        ...context.head,
+        baselineSide: PIXEL_SIDE,
+        ...(context.threads !== undefined ? { threads: context.threads } : {}),
+        ...progress(context),
+      });
+      return {
+        accuracy: result.accuracy,
+        baselineTest: result.baseline?.accuracy.test ?? null,
+        errorReduction: result.errorReduction ?? null,
+      };
+    },
+  };
+}
+
+function reportStep(context: StepContext): PipelineStep {
+  const { layout } = context;
+  const best = join(layout.grid, GRID_FILES.best);
+  return {
+    name: 'report',
+    options: {},
+    inputs: () => [
+      join(layout.grid, GRID_FILES.json),
+      join(best, RUN_FILES.metrics),
+      layout.unitsJson,
+      join(layout.transfer, 'comparison.json'),
+      splitManifestPath(layout.data),
+    ],
+    outputs: () => [layout.report],
+    async run() {
+      const result = await writeReport({ run: layout.root, out: layout.report, ...progress(context) });
+      return { sections: result.sections };
+    },
+  };
+}
+
+/** Test accuracies of the finished run, read from its files: the grid's chosen model and the face head. */
+export async function runAccuracies(layout: RunLayout): Promise<{ pixels: number; face: number }> {
+  const testOf = async (path: string): Promise<number> => {
+    const metrics = JSON.parse(await readFile(path, 'utf8')) as { accuracy?: { test?: unknown } };
+    const test = metrics.accuracy?.test;
+    if (typeof test !== 'number') throw new UserError(`${path} has no test accuracy`);
+    return test;
+  };
+  return {
+    pixels: await testOf(join(layout.grid, GRID_FILES.best, RUN_FILES.metrics)),
+    face: await testOf(join(layout.transfer, FACE_HEAD_DIR, RUN_FILES.metrics)),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * One `facelab run` per run folder at a time: two runs writing the same folder would interleave
+ * their steps. The lock is a file holding the owner's process id, put in place by a hard link
+ * (which fails when the file exists, and never shows a half-written file); a lock whose process
+ * is gone (a killed run) is taken over.
+ */
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { tempPathFor } from '../data/atomic-file.js';
+import { UserError } from '../errors.js';
+
+/** A held lock; `release()` removes it. */
+export interface RunLock {
+  release(): Promise<void>;
+}
+
+/** Takes the lock at `path`, or throws a `UserError` naming the live process holding it. */
+export async function acquireRunLock(path: string, folder: string): Promise<RunLock> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = tempPathFor(path);
+  await writeFile(temp, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(temp, path);
+        return { release: () => rm(path, { force: true }) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      await takeOverIfStale(path, folder);
+    }
+  } finally {
+    await rm(temp, { force: true });
+  }
+  throw new UserError(`cannot take the lock ${path}: other runs keep taking it`);
+}
+
+async function takeOverIfStale(path: string, folder: string): Promise<void> {
+  const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+    throw new UserError(
+      `${folder} is in use by another facelab run (process ${owner}); wait for it or stop it`,
+    );
+  }
+  await rm(path, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * `facelab run` as a library call: download → prepare (32 and 227 px) → grid search → hidden
+ * units of every actor → face-backbone transfer → report, in one run folder (`run-layout.ts`),
+ * each step skipped when its outputs are complete and current (`step-runner.ts`), the whole run
+ * resumable after a kill at any point.
+ */
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseMirrorBase } from '../data/mirror-url.js';
+import { InvalidOptionError, UserError } from '../errors.js';
+import type { OnProgress } from '../progress.js';
+import { type GridSelection, REFERENCE_GRID } from '../train/grid-search.js';
+import type { HeadOptions } from '../transfer/transfer.js';
+import { pipelineSteps, runAccuracies, type StepContext } from './pipeline-steps.js';
+import { runLayout } from './run-layout.js';
+import { acquireRunLock } from './run-lock.js';
+import { type RunState, readRunState, type StepName, type StepOutcome, writeRunState } from './run-state.js';
+import { runSteps, type StepEvent } from './step-runner.js';
+
+/** The grid searched by the pipeline; any list left out is the reference grid's. */
+export interface PipelineGrid {
+  /** Epoch counts. Default 20, 100, 200. */
+  epochs?: readonly number[];
+  /** Mini-batch sizes. Default 32, 64, 128. */
+  batch?: readonly number[];
+  /** Hidden units. Default 100, 200, 300. */
+  hidden?: readonly number[];
+  /** Learning rates. Default 1e-4, 1e-3, 1e-2. */
+  lr?: readonly number[];
+}
+
+/** Options of `runPipeline`. */
+export interface PipelineOptions {
+  /** The FaceScrub list (`--subset`). */
+  list: string;
+  /** The run folder (created). */
+  out: string;
+  /** Only these actors. Default: everyone in the list. */
+  actors?: readonly string[];
+  /** Mirror base URL for the downloads (see `mirrorUrl`). Default: the original URLs. */
+  mirror?: string;
+  /** Download cache. Default RUN/cache. */
+  cacheDir?: string;
+  /** Grid to search. Default: the reference grid (81 points). */
+  grid?: PipelineGrid;
+  /** Seed of the grid's runs and of the face head. Default 0. */
+  seed?: number;
+  /** Seed of the train/val/test split. Default 1 (the reference's). */
+  splitSeed?: number;
+  /** Hyper-parameters of the face head and its raw-pixel baseline. Default 200 epochs, batch 32, hidden 300, lr 1e-3. */
+  head?: Omit<HeadOptions, 'seed'>;
+  /** Hidden units drawn per actor. Default 3. */
+  unitsTop?: number;
+  /** Grid runs in parallel. Default one per core. */
+  workers?: number;
+  /** ORT threads per run. Default: see `gridSearch`. */
+  threads?: number;
+  /** Stops the run at the next safe point (finished work stays recorded). */
+  signal?: AbortSignal;
+  /** Progress of the step running. */
+  onProgress?: OnProgress;
+  /** Steps starting, skipped, finished. */
+  onStep?: (event: StepEvent) => void;
+}
+
+/** What `runPipeline` returns. */
+export interface PipelineResult {
+  /** The run folder. */
+  dir: string;
+  /** `report.html`. */
+  report: string;
+  /** Test accuracy of the grid's chosen raw-pixel model and of the face-backbone head. */
+  accuracy: { pixels: number; face: number };
+  /** What happened to each step in this invocation. */
+  steps: Record<StepName, StepOutcome>;
+  /** Wall-clock seconds of this invocation. */
+  seconds: number;
+}
+
+/**
+ * Runs the whole pipeline into `options.out`.
+ *
+ * @example
+ * const r = await runPipeline({ list: 'faces_subset.txt', out: 'runs/six', actors: ['Bill Hader', 'Steve Carell'] });
+ * r.report; r.accuracy.face;
+ */
+export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const started = Date.now();
+  const list = resolve(options.list);
+  try {
+    await access(list);
+  } catch {
+    throw new UserError(`the list file ${list} does not exist or cannot be read`);
+  }
+  const layout = runLayout(options.out, options.cacheDir);
+  const context = stepContext(options, list, layout);
+  const lock = await acquireRunLock(layout.lock, layout.root);
+  try {
+    const now = new Date().toISOString();
+    const previous = await readRunState(layout.state);
+    const state: RunState = {
+      version: 1,
+      list,
+      options: describeOptions(context),
+      created: previous?.list === list ? previous.created : now,
+      updated: now,
+      // A state of another list says nothing about this one's files.
+      steps: previous?.list === list ? previous.steps : {},
+    };
+    await writeRunState(layout.state, state);
+    const steps = await runSteps({
+      root: layout.root,
+      statePath: layout.state,
+      state,
+      steps: pipelineSteps(context),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onStep ? { onStep: options.onStep } : {}),
+    });
+    return {
+      dir: layout.root,
+      report: layout.report,
+      accuracy: await runAccuracies(layout),
+      steps: steps as Record<StepName, StepOutcome>,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+function stepContext(options: PipelineOptions, list: string, layout: StepContext['layout']): StepContext {
+  const grid = options.grid ?? {};
+  const select: GridSelection = 'val';
+  const head = { hidden: 300, batch: 32, lr: 1e-3, epochs: 200, ...options.head, seed: options.seed ?? 0 };
+  for (const name of ['hidden', 'batch', 'epochs'] as const) {
+    if (!Number.isInteger(head[name]) || head[name] < 1)
+      throw new InvalidOptionError(`head ${name}`, 'a positive integer', head[name]);
+  }
+  if (!(head.lr > 0) || !Number.isFinite(head.lr))
+    throw new InvalidOptionError('head lr', 'a positive number', head.lr);
+  const unitsTop = options.unitsTop ?? 3;
+  if (!Number.isInteger(unitsTop) || unitsTop < 1)
+    throw new InvalidOptionError('unitsTop', 'a positive integer', unitsTop);
+  return {
+    layout,
+    list,
+    actors: options.actors ? [...new Set(options.actors)].sort() : undefined,
+    mirror: options.mirror === undefined ? undefined : parseMirrorBase(options.mirror),
+    splitSeed: options.splitSeed ?? 1,
+    grid: {
+      epochs: [...(grid.epochs ?? REFERENCE_GRID.epochs)],
+      batch: [...(grid.batch ?? REFERENCE_GRID.batch)],
+      hidden: [...(grid.hidden ?? REFERENCE_GRID.hidden)],
+      lr: [...(grid.lr ?? REFERENCE_GRID.lr)],
+      seed: options.seed ?? 0,
+      select,
+    },
+    head,
+    unitsTop,
+    workers: options.workers,
+    threads: options.threads,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  };
+}
+
+/** The options as recorded in run.json. */
+function describeOptions(context: StepContext): Record<string, unknown> {
+  return {
+    actors: context.actors ?? null,
+    mirror: context.mirror ?? null,
+    cache: context.layout.cache,
+    splitSeed: context.splitSeed,
+    grid: context.grid,
+    head: context.head,
+    unitsTop: context.unitsTop,
+    workers: context.workers ?? null,
+    threads: context.threads ?? null,
+  };
+}
