@@ -27,6 +27,7 @@ import { type RunMetrics, writeRunOutputs } from '../src/train/run-outputs.js';
 import { Backbone } from '../src/transfer/backbone.js';
 import { resolveBackbone } from '../src/transfer/backbones.js';
 import { loadCropsAtSide } from '../src/transfer/crops.js';
+import { runTransfer } from '../src/transfer/transfer.js';
 import { makeFakeCache } from './helpers/fake-cache.js';
 import { facescrubImages, facescrubList, repoRoot } from './helpers/shared.js';
 
@@ -342,6 +343,31 @@ test('a transfer head recording its face backbone runs the backbone first (crops
   ]);
   assert.equal(plain.code, 2);
   assert.match(plain.stderr, /transfer head taking 128 backbone features.*does not record the backbone/);
+});
+
+test('the head facelab transfer writes records its backbone, so predict reproduces its test accuracy from the photos', async () => {
+  const outDir = join(tmp, 'transfer');
+  const transfer = await runTransfer({
+    dataDir,
+    outDir,
+    backbone: 'face',
+    hidden: 16,
+    epochs: 30,
+    batch: 16,
+    threads: 1,
+    baselineSide: false,
+  });
+  const crops = await loadPrepared(dataDir, 227);
+  const testPhotos = crops.test.hashes.map((h) => photoOf.get(h)!);
+  const { predictions, cropSide } = await predictPhotos({
+    model: join(outDir, 'head-face-descriptor', 'model.onnx'),
+    photos: testPhotos,
+    top: 1,
+    threads: 1,
+  });
+  assert.equal(cropSide, 227);
+  const right = predictions.filter((p, i) => p.top[0]!.actor === crops.actors[crops.test.labels[i]!]).length;
+  assert.equal(right / predictions.length, transfer.accuracy.test);
 });
 
 test('every user error is one line and exit code 2', async () => {

@@ -32,6 +32,8 @@ export interface RunGridOptions extends GridOptions {
   input: ClassifierInput;
   /** More fields for grid.json and the winner's metrics.json. */
   extra?: Record<string, unknown>;
+  /** More fields for the winner's model metadata (see `RunOutputOptions.modelMetadata`). */
+  modelMetadata?: Record<string, unknown>;
   /** Store finished runs in `runs/` and reuse the usable ones found there. Default true. */
   resume?: boolean;
 }
@@ -102,6 +104,7 @@ export async function runGrid(data: FeatureSet, options: RunGridOptions): Promis
     data,
     input: options.input,
     extra: { ...options.extra, selection, reproducedBySweep: reproduced },
+    ...(options.modelMetadata ? { modelMetadata: options.modelMetadata } : {}),
   });
   await writeFileAtomic(join(options.dir, GRID_FILES.csv), gridCsv(grid));
   const document = {

@@ -27,6 +27,8 @@ export interface RunOutputOptions {
   input: ClassifierInput;
   /** More fields for `metrics.json` (e.g. the dataset folder, grid selection). */
   extra?: Record<string, unknown>;
+  /** More fields for the model's `facelab` metadata (e.g. a transfer head's `backbone` record). */
+  modelMetadata?: Record<string, unknown>;
 }
 
 /** The `metrics.json` document. */
@@ -79,6 +81,7 @@ export async function writeRunOutputs(options: RunOutputOptions): Promise<RunMet
     input,
     labels: data.classNames,
     extra: {
+      ...options.modelMetadata,
       training: {
         hidden: config.hidden,
         batch: config.batch,

@@ -5,11 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { splitManifestPath } from '../data/split-manifest.js';
 import type { OnProgress } from '../progress.js';
+import type { HeadBackbone } from '../train/head-backbone.js';
 import { Backbone } from './backbone.js';
 import { type BackboneChoice, resolveBackbone } from './backbones.js';
-import { loadCropsAtSide } from './crops.js';
+import { cropSourceSide, loadCropsAtSide } from './crops.js';
 import { extractFeatureSet, type FeatureSet, readFeatureSet, writeFeatureSet } from './feature-set.js';
 
 /** Options of `computeFeatures`. */
@@ -42,6 +44,11 @@ export interface ComputedFeatures {
   seconds: number;
   /** True when `out` already held these features. */
   reused: boolean;
+  /**
+   * How to compute these features again from a photo: recorded in a transfer head's model
+   * metadata so that `facelab predict` can run backbone and head on new photos.
+   */
+  record: HeadBackbone;
 }
 
 /**
@@ -64,7 +71,18 @@ export async function computeFeatures(options: ComputeFeaturesOptions): Promise<
     model: spec.modelSha256,
     split: splitHash,
   });
-  const summary = { backbone: spec.name, layer: spec.layer, side: spec.side };
+  const cropSide = await cropSourceSide(options.dataDir, spec.side);
+  const record: HeadBackbone = {
+    kind: options.backbone,
+    layer: options.layer ?? spec.layer,
+    preprocess: spec.preprocess,
+    side: spec.side,
+    modelSha256: spec.modelSha256,
+    ...(cropSide !== spec.side ? { cropSide } : {}),
+    ...(options.weights !== undefined ? { weights: resolve(options.weights) } : {}),
+    ...(options.randomWeights !== undefined ? { randomWeights: options.randomWeights } : {}),
+  };
+  const summary = { backbone: spec.name, layer: spec.layer, side: spec.side, record };
   if (options.reuse) {
     const cached = await readFeatureSet(options.out).catch(() => undefined);
     if (cached?.key === key) return { ...summary, set: cached, images: 0, seconds: 0, reused: true };

@@ -10,16 +10,25 @@ import { readSplitManifest } from '../data/split-manifest.js';
 
 /** The dataset of `dir` at `side` px, resized from another prepared side when needed. */
 export async function loadCropsAtSide(dir: string, side: number): Promise<PreparedDataset> {
-  const { sides } = await readSplitManifest(dir);
-  if (sides.includes(side)) return loadPrepared(dir, side);
-  const larger = sides.filter((s) => s > side).sort((a, b) => a - b);
-  const source = larger[0] ?? Math.max(...sides);
+  const source = await cropSourceSide(dir, side);
+  if (source === side) return loadPrepared(dir, side);
   const data = await loadPrepared(dir, source);
   const resize = (part: PreparedSplit): PreparedSplit => ({
     ...part,
     images: resizeCrops(part.images, part.count, source, side),
   });
   return { ...data, side, train: resize(data.train), val: resize(data.val), test: resize(data.test) };
+}
+
+/**
+ * The prepared side that `loadCropsAtSide` cuts `side` px crops from: `side` itself when it was
+ * prepared, else the smallest larger one (or the largest there is).
+ */
+export async function cropSourceSide(dir: string, side: number): Promise<number> {
+  const { sides } = await readSplitManifest(dir);
+  if (sides.includes(side)) return side;
+  const larger = sides.filter((s) => s > side).sort((a, b) => a - b);
+  return larger[0] ?? Math.max(...sides);
 }
 
 /** Resizes `count` square RGB crops stored one after another from `from` to `to` px. */

@@ -126,6 +126,7 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
       ...threads,
       ...progress,
       extra,
+      modelMetadata: { backbone: features.record },
     });
     const { epochs, batch, hidden, lr } = grid.grid.best;
     chosen = { epochs, batch, hidden, lr };
@@ -138,6 +139,7 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
       data,
       input: { kind: 'features' },
       extra,
+      modelMetadata: { backbone: features.record },
     });
     result = run;
   }
