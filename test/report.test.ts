@@ -5,17 +5,20 @@
  * and the other folder layouts, missing parts and broken files giving notes, not crashes.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { unzlibSync } from 'fflate';
 import { writeJsonAtomic } from '../src/data/atomic-file.js';
 import type { DownloadManifest } from '../src/data/manifest.js';
 import type { SplitManifest } from '../src/data/split-manifest.js';
 import { UserError } from '../src/errors.js';
 import type { ProgressEvent } from '../src/progress.js';
 import type { RunMetrics } from '../src/train/run-outputs.js';
+import { embeddedFontFile } from '../src/viz/font.js';
 import { writeReport } from '../src/viz/report.js';
+import { sfntToWoff } from '../src/viz/woff.js';
 import { lastJson, runCli } from './helpers/capture-cli.js';
 import { makeSmallRun, SMALL_RUN_ACTORS, type SmallRun } from './helpers/small-run.js';
 
@@ -197,6 +200,46 @@ test('a grid folder finds the data and cache beside it; no transfer gives a note
   const page = await readFile(out, 'utf8');
   assert.match(page, /No transfer-learning comparison yet/);
   assert.match(page, /<td>verified \(SHA-256 matches\)<\/td>/);
+});
+
+test('the download cache named in run.json is found when it is not RUN/cache', async () => {
+  const moved = join(temp, 'elsewhere-cache');
+  await rename(join(small.dir, 'cache'), moved);
+  try {
+    await writeJsonAtomic(join(small.dir, 'run.json'), { version: 1, options: { cache: moved } });
+    const result = await writeReport({ run: small.dir, out: join(temp, 'moved-cache.html') });
+    assert.ok(result.sections.includes('dataset'));
+    assert.match(await readFile(result.path, 'utf8'), /<td>verified \(SHA-256 matches\)<\/td>/);
+  } finally {
+    await rename(moved, join(small.dir, 'cache'));
+    await rm(join(small.dir, 'run.json'));
+  }
+});
+
+test('the embedded font: WOFF tables inflate back to the TrueType tables, byte for byte', async () => {
+  const ttf = await readFile(embeddedFontFile('bold'));
+  const woff = sfntToWoff(ttf);
+  const view = new DataView(woff.buffer, woff.byteOffset, woff.byteLength);
+  assert.equal(view.getUint32(0), 0x774f4646, "'wOFF'");
+  assert.equal(view.getUint32(8), woff.length);
+  const count = view.getUint16(12);
+  const source = new DataView(ttf.buffer, ttf.byteOffset, ttf.byteLength);
+  assert.equal(count, source.getUint16(4));
+  for (let i = 0; i < count; i++) {
+    const at = 44 + 20 * i;
+    const tag = view.getUint32(at);
+    const stored = woff.subarray(view.getUint32(at + 4), view.getUint32(at + 4) + view.getUint32(at + 8));
+    const original = view.getUint32(at + 12);
+    const table = stored.length < original ? unzlibSync(stored) : stored;
+    const entry = Array.from({ length: count }, (_, k) => 12 + 16 * k).find(
+      (e) => source.getUint32(e) === tag,
+    )!;
+    const offset = source.getUint32(entry + 8);
+    const expected = ttf.subarray(offset, offset + source.getUint32(entry + 12));
+    assert.equal(Buffer.compare(Buffer.from(table), expected), 0, `table ${i} differs`);
+    assert.equal(view.getUint32(at + 16), source.getUint32(entry + 4), 'checksum kept');
+  }
+  assert.ok(woff.length < ttf.length * 0.7, `WOFF ${woff.length} bytes vs TTF ${ttf.length}`);
 });
 
 test('missing and broken parts become notes, never errors', async () => {

@@ -104,17 +104,21 @@ export async function loadUnitsContext(run: RunFolder, dataset?: PreparedDataset
       `${run.modelPath} takes ${layer.inputDim} values but metrics.json says ${side}×${side}×3 crops`,
     );
   }
-  if (dataset !== undefined) return { side, layer, dataset: checkActors(run, dataset) };
+  if (dataset !== undefined) return { side, layer, dataset: checkActors(run, dataset, side) };
   if (run.dataDir === undefined) {
     const looked = run.searched.data.join(', ') || 'metrics.json, which names none';
     throw new UserError(
       `the prepared data of ${run.dir} was not found (looked in ${looked})${run.problems.map((p) => `; ${p}`).join('')}`,
     );
   }
-  return { side, layer, dataset: checkActors(run, await loadPrepared(run.dataDir, side)) };
+  return { side, layer, dataset: checkActors(run, await loadPrepared(run.dataDir, side), side) };
 }
 
-function checkActors(run: RunFolder, dataset: PreparedDataset): PreparedDataset {
+function checkActors(run: RunFolder, dataset: PreparedDataset, side: number): PreparedDataset {
+  if (dataset.side !== side)
+    throw new UserError(
+      `the model in ${run.modelDir} takes ${side} px crops, the data given has ${dataset.side} px`,
+    );
   const labels = run.metrics.confusion.labels;
   if (dataset.actors.join('\n') !== labels.join('\n')) {
     throw new UserError(

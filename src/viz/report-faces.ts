@@ -88,7 +88,7 @@ export async function misclassifiedSection(context: ReportContext): Promise<Repo
   }
   const svg = misclassifiedFacesSvg(shown, {
     title: `Misclassified test faces (${wrong.length} of ${test.count})`,
-    columns: Math.min(8, shown.length),
+    columns: Math.min(6, shown.length),
     cellSize: Math.max(96, Math.floor(96 / dataset.side) * dataset.side),
   });
   parts.push(svgImage(svg, 'misclassified test faces with true and predicted actor'));

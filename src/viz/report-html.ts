@@ -186,10 +186,10 @@ html{scroll-behavior:smooth}
 body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.55 "Report Sans",sans-serif}
 header{background:linear-gradient(135deg,#1b2a41,#24476b);color:#fff;padding:34px 0 0}
 header .inner,main,footer{max-width:1200px;margin:0 auto;padding:0 28px}
-h1{margin:0 0 6px;font-size:30px;letter-spacing:-.01em}
+h1{margin:0 0 6px;font-size:30px;line-height:1.2;letter-spacing:-.01em;overflow-wrap:anywhere}
 .subtitle{margin:0;color:#c9d6e6;font-size:14px;overflow-wrap:anywhere}
-.cards{display:flex;flex-wrap:wrap;gap:14px;margin:24px 0 22px}
-.card{flex:1 1 170px;background:rgba(255,255,255,.09);border:1px solid rgba(255,255,255,.16);border-radius:10px;padding:12px 16px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:14px;margin:24px 0 22px}
+.card{background:rgba(255,255,255,.09);border:1px solid rgba(255,255,255,.16);border-radius:10px;padding:12px 16px}
 .card .label{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:#b7c6d9}
 .card .value{font-size:26px;font-weight:700;line-height:1.25;font-variant-numeric:tabular-nums;white-space:nowrap}
 .card .detail{font-size:12.5px;color:#c9d6e6}
@@ -217,7 +217,7 @@ p{margin:8px 0;max-width:78ch}
 .figures{display:flex;flex-wrap:wrap;gap:8px 28px;align-items:flex-start}
 .figures .figure{margin:8px 0}
 .table-wrap{overflow-x:auto;margin:10px 0}
-.table-scroll{overflow:auto;margin:10px 0;border:1px solid var(--line);border-radius:8px}
+.table-scroll{overflow:auto;margin:10px 0;width:fit-content;max-width:100%;border:1px solid var(--line);border-radius:8px}
 .table-scroll thead th{position:sticky;top:0;z-index:1}
 table{border-collapse:collapse;font-size:13.5px;min-width:360px}
 th,td{padding:6px 12px;text-align:left;border-bottom:1px solid var(--line);white-space:nowrap}

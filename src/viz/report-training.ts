@@ -189,7 +189,7 @@ export function testResultsSection(context: ReportContext): ReportSection {
 }
 
 /** One method of `comparison.json`. */
-interface ComparisonRow {
+export interface ComparisonRow {
   method: string;
   features: number;
   accuracy: { train: number; val: number; test: number };
@@ -198,7 +198,7 @@ interface ComparisonRow {
 }
 
 /** The parts of `transfer/comparison.json` the report reads. */
-interface ComparisonDocument {
+export interface ComparisonDocument {
   head?: { hidden?: number; batch?: number; lr?: number; epochs?: number; seed?: number };
   baseline: ComparisonRow | null;
   rows: ComparisonRow[];
@@ -218,8 +218,7 @@ export async function transferSection(context: ReportContext): Promise<ReportSec
   }
   let doc: ComparisonDocument;
   try {
-    doc = JSON.parse(await readFile(run.comparisonPath, 'utf8')) as ComparisonDocument;
-    if (!Array.isArray(doc.rows)) throw new Error('no rows');
+    doc = await readComparison(run.comparisonPath);
   } catch (error) {
     return missingSection(
       id,
@@ -257,18 +256,25 @@ export async function transferSection(context: ReportContext): Promise<ReportSec
   const h = doc.head ?? {};
   const head =
     h.hidden !== undefined
-      ? `the same fully connected head for every row (${h.hidden} hidden units, batch ${h.batch}, learning rate ${h.lr}, ${h.epochs} epochs, seed ${h.seed})`
-      : 'the same fully connected head for every row';
+      ? `the same fully connected head (${h.hidden} hidden units, batch ${h.batch}, learning rate ${h.lr}, ${h.epochs} epochs, seed ${h.seed})`
+      : 'the same fully connected head';
   return {
     id,
     title,
     body: [
       paragraph(
-        `Each row trains ${head} on the same split, on a different representation of the photos. Error reduction = (baseline test error − test error) / baseline test error: the share of the raw-pixel classifier's mistakes that the features remove.`,
+        `Every row trains ${head} on the same split, each on a different representation of the photos. Error reduction = (baseline test error − test error) / baseline test error: the share of the raw-pixel classifier's mistakes that the features remove.`,
       ),
       doc.baseline ? '' : note('The comparison has no raw-pixel baseline, so no error reduction.'),
       table,
     ].join('\n'),
     present: all.length > 0,
   };
+}
+
+/** Reads `comparison.json` (as `facelab transfer` writes it); throws when it is unreadable or has no rows. */
+export async function readComparison(path: string): Promise<ComparisonDocument> {
+  const doc = JSON.parse(await readFile(path, 'utf8')) as ComparisonDocument;
+  if (!Array.isArray(doc?.rows)) throw new Error('no rows');
+  return doc;
 }

@@ -12,7 +12,14 @@ import { loadReportContext, missingSection, type ReportContext } from './report-
 import { cropsSection, datasetSection } from './report-dataset.js';
 import { hiddenUnitsSection, misclassifiedSection } from './report-faces.js';
 import { percent, type ReportSection, renderPage, type SummaryCard } from './report-html.js';
-import { curvesSection, gridSection, testResultsSection, transferSection } from './report-training.js';
+import {
+  type ComparisonRow,
+  curvesSection,
+  gridSection,
+  readComparison,
+  testResultsSection,
+  transferSection,
+} from './report-training.js';
 import { locateRun } from './run-folder.js';
 
 /** Options of {@link writeReport}. */
@@ -87,7 +94,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
       `model ${run.modelPath}${run.dataDir ? ` · data ${run.dataDir}` : ''}`,
       `written ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC`,
     ],
-    cards: summaryCards(context),
+    cards: await summaryCards(context),
     sections,
     footer: `facelab 0.1.0 · ${c.inputDim}→${c.hidden}→${c.classes} classifier · this file is self-contained: figures and fonts are embedded, it needs no network.`,
   });
@@ -97,7 +104,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   return { path, sections: sections.filter((s) => s.present).map((s) => s.id) };
 }
 
-function summaryCards(context: ReportContext): SummaryCard[] {
+async function summaryCards(context: ReportContext): Promise<SummaryCard[]> {
   const m = context.run.metrics;
   const c = m.config;
   const select = (m.selection as { select?: string } | undefined)?.select;
@@ -109,15 +116,41 @@ function summaryCards(context: ReportContext): SummaryCard[] {
       detail: `${m.sizes.test} photos${select === 'test' ? ' · optimistic (chosen on test)' : ''}`,
       accent: true,
     },
-    { label: 'validation accuracy', value: percent(m.accuracy.val), detail: `${m.sizes.val} photos` },
-    { label: 'training accuracy', value: percent(m.accuracy.train), detail: `${m.sizes.train} photos` },
+    { label: 'validation', value: percent(m.accuracy.val), detail: `${m.sizes.val} photos` },
+    { label: 'training', value: percent(m.accuracy.train), detail: `${m.sizes.train} photos` },
     {
-      label: 'network',
-      value: `${c.inputDim}\u202f→\u202f${c.hidden}\u202f→\u202f${c.classes}`,
-      detail: `${m.epochs} epochs · batch ${c.batch} · lr ${c.lr}`,
+      label: 'hidden units',
+      value: String(c.hidden),
+      detail: `${c.inputDim} → ${c.hidden} → ${c.classes} · ${m.epochs} epochs · batch ${c.batch} · lr ${c.lr}`,
     },
     { label: 'actors', value: String(c.classes), detail: input },
+    ...(await transferCard(context)),
   ];
+}
+
+/** The best backbone of the transfer comparison, when there is one. */
+async function transferCard(context: ReportContext): Promise<SummaryCard[]> {
+  const path = context.run.comparisonPath;
+  if (path === undefined) return [];
+  try {
+    const rows = (await readComparison(path)).rows;
+    const best = rows.reduce<ComparisonRow | undefined>(
+      (a, r) => (a === undefined || r.accuracy.test > a.accuracy.test ? r : a),
+      undefined,
+    );
+    if (best === undefined) return [];
+    const reduction =
+      typeof best.errorReduction === 'number' ? ` · ${percent(best.errorReduction)} fewer errors` : '';
+    return [
+      {
+        label: 'transfer',
+        value: percent(best.accuracy.test),
+        detail: `${best.method}${reduction}`,
+      },
+    ];
+  } catch {
+    return []; // The transfer section explains what is wrong with the file.
+  }
 }
 
 function kindName(kind: 'run' | 'grid' | 'train'): string {

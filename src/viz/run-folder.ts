@@ -90,6 +90,11 @@ export async function locateRun(dir: string): Promise<RunFolder> {
   const cacheCandidates: string[] = [];
   const recorded = (split as { cache?: unknown } | undefined)?.cache;
   if (typeof recorded === 'string' && recorded !== '') cacheCandidates.push(resolve(recorded));
+  // `facelab run --cache DIR` records the cache it used in run.json.
+  if (kind === 'run') {
+    const runCache = await readRunJsonCache(join(root, 'run.json'));
+    if (runCache !== undefined) cacheCandidates.push(runCache);
+  }
   cacheCandidates.push(join(root, 'cache'));
   // A run folder keeps data/ and cache/ side by side, so a grid or train folder pointing at a
   // run's data finds the cache beside it.
@@ -140,4 +145,15 @@ async function readMetrics(path: string): Promise<RunMetrics> {
     throw new UserError(`${path} is not a facelab metrics.json (no config or confusion.labels)`);
   }
   return metrics;
+}
+
+/** `options.cache` of a run.json, when it records one. */
+async function readRunJsonCache(path: string): Promise<string | undefined> {
+  try {
+    const state = JSON.parse(await readFile(path, 'utf8')) as { options?: { cache?: unknown } };
+    const cache = state.options?.cache;
+    return typeof cache === 'string' && cache !== '' ? resolve(cache) : undefined;
+  } catch {
+    return undefined;
+  }
 }
