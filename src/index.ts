@@ -98,8 +98,11 @@ export type { FeatureSet, LabelledRows, Part } from './train/features.js';
 export { featuresFromImages, PARTS } from './train/features.js';
 export type { RunGridOptions, RunGridResult } from './train/grid-outputs.js';
 export { GRID_FILES, runGrid } from './train/grid-outputs.js';
+export type { GridRunContext } from './train/grid-run-store.js';
+export { featureSetFingerprint, GridRunStore, paramsSha256 } from './train/grid-run-store.js';
 export type { GridOptions, GridPoint, GridResult, GridSelection } from './train/grid-search.js';
 export { gridSearch, REFERENCE_GRID } from './train/grid-search.js';
+export type { GridCheckpoint } from './train/grid-task.js';
 export type { HeadBackbone } from './train/head-backbone.js';
 export type { Accuracy } from './train/metrics.js';
 export { accuracyOf, confusionMatrix } from './train/metrics.js';
@@ -190,3 +193,18 @@ export { SYNTHETIC_NAMES, syntheticPeople } from './demo/synthetic-people.js';
 // exports and their option/result types below, in the style above. Keep the blank line after
 // each section's header: Biome sorts exports only within the blocks such a comment separates.
 // test/index.test.ts checks every value exported here.
+
+// ─── Pipeline: facelab run / facelab demo ───────────────────────────────────────────────────
+
+export type { DemoOptions, DemoResult } from './pipeline/demo-run.js';
+export { DEFAULT_DEMO_DIR, DEMO_GRID, runDemo } from './pipeline/demo-run.js';
+export type { StepContext, UnitsDocument } from './pipeline/pipeline-steps.js';
+export { PREPARED_SIDES, pipelineSteps, runAccuracies } from './pipeline/pipeline-steps.js';
+export type { RunLayout } from './pipeline/run-layout.js';
+export { actorSlug, runLayout } from './pipeline/run-layout.js';
+export type { PipelineGrid, PipelineOptions, PipelineResult } from './pipeline/run-pipeline.js';
+export { runPipeline } from './pipeline/run-pipeline.js';
+export type { RunState, StepName, StepOutcome, StepRecord } from './pipeline/run-state.js';
+export { readRunState, STEP_NAMES, writeRunState } from './pipeline/run-state.js';
+export type { PipelineStep, StepEvent } from './pipeline/step-runner.js';
+export { runSteps } from './pipeline/step-runner.js';
