@@ -110,9 +110,9 @@ export function dataTable(options: TableOptions): string {
     : `<div class="table-wrap">${table}</div>`;
 }
 
-/** Fraction as a percentage with one decimal: 0.8095 → "81.0 %". */
+/** Fraction as a percentage with one decimal and a true minus sign: 0.8095 → "81.0 %", −0.1 → "−10.0 %". */
 export function percent(value: number): string {
-  return `${(value * 100).toFixed(1)}\u00a0%`;
+  return `${(value * 100).toFixed(1).replace('-', '\u2212')}\u00a0%`;
 }
 
 /** The complete HTML document. */

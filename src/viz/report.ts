@@ -139,8 +139,11 @@ async function transferCard(context: ReportContext): Promise<SummaryCard[]> {
       undefined,
     );
     if (best === undefined) return [];
+    const r = best.errorReduction;
     const reduction =
-      typeof best.errorReduction === 'number' ? ` · ${percent(best.errorReduction)} fewer errors` : '';
+      typeof r !== 'number'
+        ? ''
+        : ` · ${percent(Math.abs(r))} ${r >= 0 ? 'fewer' : 'more'} errors than raw pixels`;
     return [
       {
         label: 'transfer',
