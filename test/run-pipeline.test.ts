@@ -272,13 +272,20 @@ test('other grid options redo the grid, units and report only, reusing the store
   assert.ok(grid.points.every((p: { lr: number }) => p.lr !== 1e-4));
 });
 
-test('a missing list file is one line and exit code 2', async () => {
+test('a missing list file, a foreign --out folder, a missing flag: one line each, exit code 2', async () => {
   const missing = join(temp, 'no-such-list.txt');
   const result = await runCli(['--subset', missing, '--out', join(temp, 'never')]);
   assert.equal(result.code, 2);
   const errorLines = result.stderr.trim().split('\n');
   assert.equal(errorLines.length, 1, result.stderr);
   assert.match(errorLines[0]!, /^facelab run: .*no-such-list\.txt/);
+  const foreign = join(temp, 'by-hash'); // a folder of something else
+  const refused = await runCli(['--subset', list, '--out', foreign]);
+  assert.equal(refused.code, 2);
+  assert.match(
+    refused.stderr.trim(),
+    /^facelab run: .*by-hash is not empty and is not a facelab run folder[^\n]*$/,
+  );
   const noSubset = await runCli(['--out', join(temp, 'never')]);
   assert.equal(noSubset.code, 2);
   assert.match(noSubset.stderr.trim(), /^facelab run: Missing required option --subset$/);

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { startPhotoServer } from '../demo/photo-server.js';
 import { generateDemoDataset } from '../demo/synthetic-dataset.js';
 import type { OnProgress } from '../progress.js';
+import { checkRunFolder, runLayout } from './run-layout.js';
 import { type PipelineOptions, type PipelineResult, runPipeline } from './run-pipeline.js';
 
 /**
@@ -21,6 +22,9 @@ export const DEMO_GRID = {
   hidden: [100, 300],
   lr: [1e-3, 1e-2],
 } as const;
+
+/** The dataset's folder inside the demo's run folder. */
+const DATASET_DIR = 'dataset';
 
 /** Default folder of `facelab demo`. */
 export const DEFAULT_DEMO_DIR = 'facelab-demo';
@@ -57,8 +61,9 @@ export interface DemoResult extends PipelineResult {
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const out = resolve(options.out ?? DEFAULT_DEMO_DIR);
   const { out: _, photosPerPerson, datasetSeed, ...pipeline } = options;
+  await checkRunFolder(runLayout(out), [DATASET_DIR]);
   const dataset = await generateDemoDataset({
-    outDir: join(out, 'dataset'),
+    outDir: join(out, DATASET_DIR),
     ...(datasetSeed !== undefined ? { seed: datasetSeed } : {}),
     ...(photosPerPerson !== undefined ? { photosPerPerson } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -72,6 +77,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       list: dataset.listFile,
       out,
       mirror: server.url,
+      folderExtras: [DATASET_DIR],
     });
     return { ...result, people: dataset.people, list: dataset.listFile, datasetReused: dataset.reused };
   } finally {

@@ -9,7 +9,9 @@
  *   RUN/transfer/     face-backbone transfer: comparison.json, baseline.json, head-…/
  *   RUN/report.html   the report
  */
-import { join, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
 
 /** Absolute paths of the parts of one run folder. */
 export interface RunLayout {
@@ -51,4 +53,31 @@ export function actorSlug(name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   return slug || 'actor';
+}
+
+/**
+ * Refuses to start a run in a folder that already holds something else (a typo like `--out ~`
+ * must not fill a home folder): the folder must be missing, empty, a run folder (`run.json`),
+ * or hold only names of the run layout plus `extra` ones (e.g. the demo's `dataset`).
+ */
+export async function checkRunFolder(layout: RunLayout, extra: readonly string[] = []): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(layout.root);
+  } catch {
+    return;
+  }
+  if (names.includes(basename(layout.state))) return;
+  const known = new Set([
+    ...[layout.cache, layout.data, layout.grid, layout.units, layout.transfer, layout.report].map((p) =>
+      basename(p),
+    ),
+    ...extra,
+  ]);
+  const foreign = names.filter((name) => !name.startsWith('.') && !known.has(name));
+  if (foreign.length > 0) {
+    throw new UserError(
+      `${layout.root} is not empty and is not a facelab run folder (it holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose a new --out folder`,
+    );
+  }
 }

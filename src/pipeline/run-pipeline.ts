@@ -12,7 +12,7 @@ import type { OnProgress } from '../progress.js';
 import { type GridSelection, REFERENCE_GRID } from '../train/grid-search.js';
 import type { HeadOptions } from '../transfer/transfer.js';
 import { pipelineSteps, runAccuracies, type StepContext } from './pipeline-steps.js';
-import { runLayout } from './run-layout.js';
+import { checkRunFolder, runLayout } from './run-layout.js';
 import { acquireRunLock } from './run-lock.js';
 import { type RunState, readRunState, type StepName, type StepOutcome, writeRunState } from './run-state.js';
 import { runSteps, type StepEvent } from './step-runner.js';
@@ -61,6 +61,8 @@ export interface PipelineOptions {
   onProgress?: OnProgress;
   /** Steps starting, skipped, finished. */
   onStep?: (event: StepEvent) => void;
+  /** Names a new run folder may already hold besides the run's own (e.g. the demo's dataset). Default none. */
+  folderExtras?: readonly string[];
 }
 
 /** What `runPipeline` returns. */
@@ -94,6 +96,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   }
   const layout = runLayout(options.out, options.cacheDir);
   const context = stepContext(options, list, layout);
+  await checkRunFolder(layout, options.folderExtras);
   const lock = await acquireRunLock(layout.lock, layout.root);
   try {
     const now = new Date().toISOString();
