@@ -187,12 +187,16 @@ export {
 export type { PersonTraits, SyntheticPeopleOptions } from './demo/synthetic-people.js';
 export { SYNTHETIC_NAMES, syntheticPeople } from './demo/synthetic-people.js';
 
-// ─── Units, report, pipeline ────────────────────────────────────────────────────────────────
-// Reserved for the hidden-unit figures of an actor (writeActorUnits), the HTML report
-// (writeReport) and the whole pipeline (`facelab run` / `facelab demo`): their owners add named
-// exports and their option/result types below, in the style above. Keep the blank line after
-// each section's header: Biome sorts exports only within the blocks such a comment separates.
-// test/index.test.ts checks every value exported here.
+// ─── Hidden units of an actor, HTML report ──────────────────────────────────────────────────
+// Keep the blank line after each section's header: Biome sorts exports only within the blocks
+// such a comment separates. test/index.test.ts checks every value exported here.
+
+export type { ActorUnitsOptions, ActorUnitsResult, UnitRank } from './viz/actor-units.js';
+export { writeActorUnits } from './viz/actor-units.js';
+export type { ReportOptions, ReportResult } from './viz/report.js';
+export { writeReport } from './viz/report.js';
+export type { RunFolder } from './viz/run-folder.js';
+export { locateRun } from './viz/run-folder.js';
 
 // ─── Pipeline: facelab run / facelab demo ───────────────────────────────────────────────────
 
