@@ -7,7 +7,8 @@
  *   run, without fetching a verified photo twice or retraining a stored grid run;
  * - a re-run skips every complete step; other grid options redo only the steps that depend on
  *   them (and reuse the stored runs);
- * - a second run on a folder in use, and a missing list file, are one-line user errors (exit 2).
+ * - a missing list file, a foreign or busy --out folder and a missing flag are one-line user
+ *   errors (exit 2).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -18,6 +19,8 @@ import { extname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseFaceList } from '../src/data/face-list.js';
 import { generateDemoDataset } from '../src/demo/synthetic-dataset.js';
+import { runLayout } from '../src/pipeline/run-layout.js';
+import { acquireRunLock } from '../src/pipeline/run-lock.js';
 import { type MirrorServer, startMirror } from './helpers/mirror-server.js';
 import { repoRoot } from './helpers/shared.js';
 
@@ -168,25 +171,19 @@ test('an uninterrupted run writes every step, and a re-run skips them all', asyn
 
 test('SIGTERM during the download and SIGKILL during the grid, then a re-run: same results, no work redone', async () => {
   assert.ok(whole && wholeSummary, 'needs the uninterrupted run');
-  // Slow enough (300 ms a photo, 8 at a time) that the download lasts seconds.
-  const mirror = await startMirror({ lines, imagesDir, latencyMs: 300 });
+  // Slow enough (150 ms a photo, 8 at a time) that the download lasts seconds.
+  const mirror = await startMirror({ lines, imagesDir, latencyMs: 150 });
   const dir = join(temp, 'interrupted');
   const args = ['--subset', list, '--mirror', mirror.url, '--out', dir, ...FAST, '--json'];
   try {
     // 1. Stopped during the download (graceful: the manifest is written, exit 143).
-    let busy: CliResult | undefined;
     const stopped = await runCli(args, {
       signal: 'SIGTERM',
-      when: async () => {
-        const downloading = (await runState(dir)).steps.download?.status === 'running';
-        if (downloading && !busy) busy = await runCli(args); // a second run on the same folder
-        return downloading && (await photosIn(dir)).length >= 10;
-      },
+      when: async () =>
+        (await runState(dir)).steps.download?.status === 'running' && (await photosIn(dir)).length >= 10,
     });
     assert.ok(stopped.killed);
     assert.equal(stopped.code, 143, stopped.stderr);
-    assert.equal(busy?.code, 2, 'a second run on a folder in use is refused');
-    assert.match(busy!.stderr, /in use by another facelab run/);
     const manifest = await readJson(join(dir, 'cache', 'manifest.json'));
     assert.equal(manifest.complete, false, 'the download was cut short');
     const verifiedBefore = manifest.entries.filter((e: { status: string }) => e.status === 'verified');
@@ -272,7 +269,7 @@ test('other grid options redo the grid, units and report only, reusing the store
   assert.ok(grid.points.every((p: { lr: number }) => p.lr !== 1e-4));
 });
 
-test('a missing list file, a foreign --out folder, a missing flag: one line each, exit code 2', async () => {
+test('a missing list file, a foreign --out folder, a folder in use, a missing flag: one line each, exit code 2', async () => {
   const missing = join(temp, 'no-such-list.txt');
   const result = await runCli(['--subset', missing, '--out', join(temp, 'never')]);
   assert.equal(result.code, 2);
@@ -286,6 +283,18 @@ test('a missing list file, a foreign --out folder, a missing flag: one line each
     refused.stderr.trim(),
     /^facelab run: .*by-hash is not empty and is not a facelab run folder[^\n]*$/,
   );
+  const busyDir = join(temp, 'busy');
+  const lock = await acquireRunLock(runLayout(busyDir).lock, busyDir); // held by this live process
+  try {
+    const busy = await runCli(['--subset', list, '--out', busyDir]);
+    assert.equal(busy.code, 2);
+    assert.match(
+      busy.stderr.trim(),
+      new RegExp(`^facelab run: .*busy is in use by another facelab run \\(process ${process.pid}\\)`),
+    );
+  } finally {
+    await lock.release();
+  }
   const noSubset = await runCli(['--out', join(temp, 'never')]);
   assert.equal(noSubset.code, 2);
   assert.match(noSubset.stderr.trim(), /^facelab run: Missing required option --subset$/);
