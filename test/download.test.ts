@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,8 +10,9 @@ import { sniffImage } from '../src/data/image-sniff.js';
 import { readManifest } from '../src/data/manifest.js';
 import { mirrorUrl, parseMirrorBase } from '../src/data/mirror-url.js';
 import { InvalidOptionError } from '../src/errors.js';
+import { runCliProcess } from './helpers/cli-process.js';
 import { type MirrorServer, startMirror } from './helpers/mirror-server.js';
-import { facescrubImages, facescrubList, repoRoot, SIX_ACTORS } from './helpers/shared.js';
+import { facescrubImages, facescrubList, SIX_ACTORS } from './helpers/shared.js';
 
 test('mirrorUrl rewrites http(s)://HOST/PATH?QUERY to MIRROR/HOST/PATH?QUERY', () => {
   const m = 'http://127.0.0.1:8080';
@@ -82,21 +82,7 @@ after(async () => {
   await rm(cache, { recursive: true, force: true });
 });
 
-/** Runs the CLI in a child process (the mirror keeps serving from this process meanwhile). */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = runCliProcess;
 
 test('the six-actor job through the mirror: 1,492 lines, 581 verified, 1 duplicate, 580 photos, 911 failed', async () => {
   assert.equal(lines.length, 1492);

@@ -28,6 +28,7 @@ import { Backbone } from '../src/transfer/backbone.js';
 import { resolveBackbone } from '../src/transfer/backbones.js';
 import { loadCropsAtSide } from '../src/transfer/crops.js';
 import { runTransfer } from '../src/transfer/transfer.js';
+import { type CliProcessResult, runCliProcess } from './helpers/cli-process.js';
 import { makeFakeCache } from './helpers/fake-cache.js';
 import { facescrubImages, facescrubList, repoRoot } from './helpers/shared.js';
 
@@ -108,10 +109,8 @@ function argmax(row: ArrayLike<number>): number {
   return best;
 }
 
-type CliResult = { code: number | null; stdout: string; stderr: string };
-
 /** Runs `facelab predict` once per argument list, all in one child process (see cli-batch.ts). */
-function runCliBatch(cases: string[][]): Promise<CliResult[]> {
+function runCliBatch(cases: string[][]): Promise<CliProcessResult[]> {
   const argv = cases.map((args) => ['predict', ...args]);
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -126,30 +125,13 @@ function runCliBatch(cases: string[][]): Promise<CliResult[]> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`cli-batch exited with ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as CliResult[]);
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as CliProcessResult[]);
     });
   });
 }
 
 /** Runs `facelab predict` in a process of its own, as a user would (exit code included). */
-function runCli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/helpers/cli-entry.ts', 'predict', ...args],
-      {
-        cwd: repoRoot,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]): Promise<CliProcessResult> => runCliProcess(['predict', ...args]);
 
 test('predict on the prepared photos with their list boxes = the model on the prepared crops; accuracies agree', async () => {
   for (const part of ['train', 'test'] as const) {

@@ -4,7 +4,6 @@
  * the face backbone's 150 px crops are resized in memory).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +20,10 @@ import { computeFeatures } from '../src/transfer/compute-features.js';
 import { loadCropsAtSide } from '../src/transfer/crops.js';
 import { readFeatureSet } from '../src/transfer/feature-set.js';
 import { preprocessImages } from '../src/transfer/preprocess.js';
+import { runCliProcess } from './helpers/cli-process.js';
 import { makeFakeCache } from './helpers/fake-cache.js';
 import { pythonMissing, runPython } from './helpers/python.js';
-import { facescrubList, repoRoot } from './helpers/shared.js';
+import { facescrubList } from './helpers/shared.js';
 
 const ACTORS = ['Peri Gilpin', 'Lorraine Bracco'];
 let tmp: string;
@@ -46,20 +46,7 @@ after(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = runCliProcess;
 
 /** x → Relu → × w → y, with a batch fixed at 1 as many exports declare it. */
 function tinyModel(): Uint8Array {

@@ -4,7 +4,6 @@
  * bar), compared with the same head on raw 32 px pixels.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,8 +11,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { prepareDataset } from '../src/data/prepare.js';
 import { runTransfer } from '../src/transfer/transfer.js';
+import { runCliProcess } from './helpers/cli-process.js';
 import { makeFakeCache } from './helpers/fake-cache.js';
-import { facescrubList, repoRoot, SIX_ACTORS } from './helpers/shared.js';
+import { facescrubList, SIX_ACTORS } from './helpers/shared.js';
 
 let tmp: string;
 let dataDir: string;
@@ -35,20 +35,7 @@ after(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = runCliProcess;
 
 test('facelab transfer --backbone face: ≥ 95 % test accuracy with the default head, compared with raw pixels', async (t) => {
   const out = join(tmp, 'face');
