@@ -7,8 +7,8 @@
  *   run, without fetching a verified photo twice or retraining a stored grid run;
  * - a re-run skips every complete step; other grid options redo only the steps that depend on
  *   them (and reuse the stored runs);
- * - a missing list file, a foreign or busy --out folder and a missing flag are one-line user
- *   errors (exit 2).
+ * - a missing list file, a foreign or busy --out folder, a list whose photos all fail to
+ *   download and a missing flag are one-line user errors (exit 2).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -269,7 +269,7 @@ test('other grid options redo the grid, units and report only, reusing the store
   assert.ok(grid.points.every((p: { lr: number }) => p.lr !== 1e-4));
 });
 
-test('a missing list file, a foreign --out folder, a folder in use, a missing flag: one line each, exit code 2', async () => {
+test('a missing list file, a foreign --out folder, a folder in use, only dead links, a missing flag: one error line each, exit code 2', async () => {
   const missing = join(temp, 'no-such-list.txt');
   const result = await runCli(['--subset', missing, '--out', join(temp, 'never')]);
   assert.equal(result.code, 2);
@@ -294,6 +294,19 @@ test('a missing list file, a foreign --out folder, a folder in use, a missing fl
     );
   } finally {
     await lock.release();
+  }
+  const empty = await startMirror({ lines: [], imagesDir }); // every photo 404
+  try {
+    const dead = join(temp, 'dead-links');
+    const none = await runCli(['--subset', list, '--mirror', empty.url, '--out', dead]);
+    assert.equal(none.code, 2);
+    assert.match(
+      none.stderr.trim(),
+      /^\[1\/6\] download running[^]*\nfacelab run: none of the \d+ selected lines .* could be downloaded \(http 404: \d+/,
+    );
+    assert.equal((await runState(dead)).steps.download.status, 'failed', 'so a re-run tries again');
+  } finally {
+    await empty.close();
   }
   const noSubset = await runCli(['--out', join(temp, 'never')]);
   assert.equal(noSubset.code, 2);
