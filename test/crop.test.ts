@@ -7,7 +7,7 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { cropFace } from '../src/data/crop.js';
 import { type FaceLine, readFaceList } from '../src/data/face-list.js';
-import { resizeBilinear } from '../src/data/resample.js';
+import { resizeBilinear, resizeBilinearMany } from '../src/data/resample.js';
 import { ImageError } from '../src/errors.js';
 import { createRng } from '../src/random.js';
 import { cutBox, decodeWhole, pixelDistance, referenceResize } from './helpers/image-reference.js';
@@ -194,6 +194,46 @@ test('the SIMD and JavaScript resamplers give identical bytes, whatever the size
         engine: 'simd',
       }),
     /SIMD engine needs/,
+  );
+});
+
+test('resizeBilinearMany: several sizes from one source, into given rows or new arrays, equal one at a time', () => {
+  const rng = createRng(11);
+  const pixels = Uint8Array.from({ length: 90 * 70 * 3 }, () => rng.int(256));
+  const sizes: [number, number][] = [
+    [32, 32],
+    [227, 227],
+    [90, 70], // a copy
+    [5, 70], // horizontal pass only
+  ];
+  for (const engine of ['simd', 'js'] as const) {
+    const rows = new Uint8Array(sizes.reduce((n, [w, h]) => n + w * h * 3, 0) + 6).fill(77);
+    let at = 3; // rows of a larger array, not at its start
+    const into = sizes.map(([w, h]) => rows.subarray(at, (at += w * h * 3)));
+    const together = resizeBilinearMany(
+      pixels,
+      { width: 90, height: 70, engine },
+      sizes.map(([outWidth, outHeight], i) => ({ outWidth, outHeight, into: into[i]! })),
+    );
+    const fresh = resizeBilinearMany(
+      pixels,
+      { width: 90, height: 70, engine },
+      sizes.map(([outWidth, outHeight]) => ({ outWidth, outHeight })),
+    );
+    for (const [i, [outWidth, outHeight]] of sizes.entries()) {
+      const alone = resizeBilinear(pixels, { width: 90, height: 70, outWidth, outHeight, engine: 'js' });
+      assert.equal(together[i], into[i], 'the given row is returned');
+      assert.deepEqual(together[i], alone, `${engine} ${outWidth}×${outHeight} into a row`);
+      assert.deepEqual(fresh[i], alone, `${engine} ${outWidth}×${outHeight} new`);
+    }
+    assert.deepEqual([...rows.subarray(0, 3), ...rows.subarray(rows.length - 3)], [77, 77, 77, 77, 77, 77]);
+  }
+  assert.throws(
+    () =>
+      resizeBilinearMany(pixels, { width: 90, height: 70 }, [
+        { outWidth: 4, outHeight: 4, into: new Uint8Array(47) },
+      ]),
+    /4×4×3 bytes but received 47/,
   );
 });
 

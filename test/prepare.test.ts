@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -105,16 +105,35 @@ test('both sizes load with the same split, in the same order, matching split.jso
   const everywhere = [...small.train.hashes, ...small.val.hashes, ...small.test.hashes];
   assert.equal(new Set(everywhere).size, everywhere.length, 'no photo in two parts');
 
-  // The stored crop of a photo is what cropFace makes of its first list line.
-  const hash = small.val.hashes[3]!;
-  const line = (
-    JSON.parse(await readFile(join(cache.dir, 'manifest.json'), 'utf8')) as DownloadManifest
-  ).entries.find((e) => e.sha256 === hash && e.status === 'verified')!;
-  assert.equal(manifest.photos[hash]!.line, line.line);
-  const { crops } = await cropFace(join(cache.dir, line.file!), line.box, { sides: [32, 227] });
-  assert.deepEqual(small.val.images.subarray(3 * 3072, 4 * 3072), crops[0]);
-  assert.deepEqual(large.val.images.subarray(3 * 154587, 4 * 154587), crops[1]);
+  // Every stored row is what cropFace makes of its photo's first list line: rows are written
+  // to the archives as photos finish cropping, in any order.
+  const entries = (JSON.parse(await readFile(join(cache.dir, 'manifest.json'), 'utf8')) as DownloadManifest)
+    .entries;
+  await assertRowsAreCrops(cache.dir, entries, [small, large], manifest);
 });
+
+/** Checks every row of each dataset against a fresh `cropFace` of its photo. */
+async function assertRowsAreCrops(
+  cacheDir: string,
+  entries: DownloadManifest['entries'],
+  datasets: Awaited<ReturnType<typeof loadPrepared>>[],
+  manifest: SplitManifest,
+): Promise<void> {
+  const verified = new Map(entries.filter((e) => e.status === 'verified').map((e) => [e.sha256, e]));
+  const sides = datasets.map((d) => Math.round(Math.sqrt(d.train.images.length / d.train.count / 3)));
+  for (const part of ['train', 'val', 'test'] as const) {
+    for (const [i, hash] of datasets[0]![part].hashes.entries()) {
+      const line = verified.get(hash)!;
+      assert.equal(manifest.photos[hash]!.line, line.line);
+      const { crops } = await cropFace(join(cacheDir, line.file!), line.box, { sides });
+      for (const [k, dataset] of datasets.entries()) {
+        const bytes = sides[k]! * sides[k]! * 3;
+        const row = dataset[part].images.subarray(i * bytes, (i + 1) * bytes);
+        assert.ok(Buffer.from(row).equals(crops[k]!), `${part} row ${i} (${hash}) at ${sides[k]} px`);
+      }
+    }
+  }
+}
 
 test('numpy reads the .npz files', async (t) => {
   const missing = pythonMissing('numpy');
@@ -271,6 +290,41 @@ test('photos that fail to crop are recorded with line and reason and counted in 
       ].sort((a, b) => (a[0] as number) - (b[0] as number)),
     );
     assert.equal(split.photos[html!.sha256], undefined);
+  } finally {
+    await broken.cleanup();
+  }
+});
+
+test('failures in an actor with surplus photos: the archives are rewritten for the new split, every row its crop', async () => {
+  // Alec Baldwin has 111 photos: the split of all of them leaves one unused. With two broken,
+  // the 109 left are shuffled anew, rows move, and a photo left out before may now be used.
+  const actor = 'Alec Baldwin';
+  const broken = await makeFakeCache({ actors: [actor] });
+  try {
+    const downloads = JSON.parse(
+      await readFile(join(broken.dir, 'manifest.json'), 'utf8'),
+    ) as DownloadManifest;
+    const verified = downloads.entries.filter((e) => e.status === 'verified');
+    assert.equal(verified.length, 111);
+    for (const entry of [verified[5]!, verified[60]!]) {
+      await unlink(join(broken.dir, entry.file!));
+      await writeFile(join(broken.dir, entry.file!), '<html>gone</html>');
+    }
+    const dir = join(temp, 'surplus');
+    const args = ['--subset', facescrubList, '--actors', actor, '--cache', broken.dir, '--sizes', '32,64'];
+    const result = await run(['prepare', ...args, '--out', dir, '--json']);
+    assert.equal(result.code, 0);
+    // 109 photos: train = floor(70/110·109) = 69, val = floor(40/2) = 20, test = 20.
+    assert.deepEqual(lastJson(result.stdout).split, { train: 69, val: 20, test: 20 });
+    const manifest = JSON.parse(await readFile(join(dir, 'split.json'), 'utf8')) as SplitManifest;
+    const small = await loadPrepared(dir, 32);
+    const medium = await loadPrepared(dir, 64);
+    await assertRowsAreCrops(broken.dir, downloads.entries, [small, medium], manifest);
+    assert.deepEqual(
+      (await readdir(dir)).sort(),
+      ['faces_32.npz', 'faces_64.npz', 'split.json'],
+      'no temp file is left behind',
+    );
   } finally {
     await broken.cleanup();
   }

@@ -67,6 +67,19 @@ export function encodeNpyParts(array: NpyArray): { header: Uint8Array; body: Uin
     throw new RangeError(`shape (${shape.join(', ')}) does not match ${data.length} elements`);
   }
   const descr = npyDescr(data);
+  const header = npyHeader(descr, shape);
+  const body = Array.isArray(data) ? encodeUnicode(data, Number(descr.slice(2))) : bytesOf(data);
+  return { header, body };
+}
+
+/**
+ * The header of a `.npy` file (format 1.0) of dtype `descr` (e.g. `|u1`) and `shape`: the
+ * element bytes follow it. Lets an array be written before its elements exist.
+ */
+export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new RangeError(`shape (${shape.join(', ')}) must be non-negative integers`);
+  }
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const unpadded = MAGIC.length + 4 + dict.length + 1;
@@ -80,8 +93,7 @@ export function encodeNpyParts(array: NpyArray): { header: Uint8Array; body: Uin
   header[8] = dict.length & 0xff;
   header[9] = dict.length >>> 8;
   for (let i = 0; i < dict.length; i++) header[10 + i] = dict.charCodeAt(i);
-  const body = Array.isArray(data) ? encodeUnicode(data, Number(descr.slice(2))) : bytesOf(data);
-  return { header, body };
+  return header;
 }
 
 /**

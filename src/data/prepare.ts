@@ -9,23 +9,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { ImageError, InvalidOptionError, UserError } from '../errors.js';
+import { InvalidOptionError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
-import { type CropFailureReason, cropFace, DEFAULT_SIDES } from './crop.js';
-import { type FaceBox, type FaceLine, readFaceList } from './face-list.js';
+import { type CropFailureReason, DEFAULT_SIDES } from './crop.js';
+import { cropToDatasets, type DatasetPhoto } from './crop-datasets.js';
+import { type FaceLine, readFaceList } from './face-list.js';
 import { type ManifestEntry, photosDir, readManifest } from './manifest.js';
-import type { NpzArrays } from './npz.js';
-import { writeNpz } from './npz.js';
-import {
-  type DatasetSplit,
-  SPLIT_NAMES,
-  type SplitAssignment,
-  type SplitSizes,
-  splitByActor,
-} from './split.js';
+import { type DatasetSplit, SPLIT_NAMES, type SplitAssignment, type SplitSizes } from './split.js';
 import {
   type CropFailureRecord,
-  npzPathFor,
   type SplitManifest,
   type SplitManifestPhoto,
   splitManifestPath,
@@ -86,14 +78,6 @@ export interface PrepareResult {
   files: string[];
 }
 
-interface Photo {
-  sha256: string;
-  actor: string;
-  line: number;
-  box: FaceBox;
-  file: string;
-}
-
 /** Runs the whole `prepare` job. */
 export async function prepareDataset(options: PrepareOptions): Promise<PrepareResult> {
   const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
@@ -122,51 +106,18 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     );
   }
 
-  const crops = new Map<string, Uint8Array[]>();
-  const failures: CropFailureRecord[] = [];
-  onProgress?.({ kind: 'start', task: 'crop', total: photos.length });
-  let done = 0;
-  await forEachConcurrently(
+  const { split, failures, files } = await cropToDatasets({
     photos,
-    options.concurrency ?? Math.max(8, 2 * availableParallelism()),
-    async (photo) => {
-      try {
-        const result = await cropFace(photo.file, photo.box, {
-          sides,
-          source: `${photo.file} (list line ${photo.line})`,
-          ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
-        });
-        crops.set(photo.sha256, result.crops);
-      } catch (error) {
-        if (!(error instanceof ImageError)) throw error;
-        const reason = error.reason as CropFailureReason;
-        failures.push({
-          line: photo.line,
-          sha256: photo.sha256,
-          actor: photo.actor,
-          reason,
-          message: error.message,
-        });
-        onProgress?.({ kind: 'warning', task: 'crop', message: error.message });
-      }
-      onProgress?.({ kind: 'advance', task: 'crop', done: ++done, total: photos.length });
-    },
-  );
-  onProgress?.({ kind: 'done', task: 'crop' });
-  failures.sort((a, b) => a.line - b.line);
-
-  const cropped = photos.filter((p) => crops.has(p.sha256));
-  const split = splitByActor(cropped, {
+    sides,
+    outDir: options.outDir,
     seed,
-    ...(options.splitSizes ? { sizes: options.splitSizes } : {}),
+    ...(options.splitSizes ? { splitSizes: options.splitSizes } : {}),
+    concurrency: options.concurrency ?? Math.max(8, 2 * availableParallelism()),
+    ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+    ...(onProgress ? { onProgress } : {}),
   });
-
-  const files: string[] = [];
-  for (const [index, side] of sides.entries()) {
-    const path = npzPathFor(options.outDir, side);
-    await writeNpz(path, datasetArrays(split, crops, index, side));
-    files.push(path);
-  }
+  const unusable = new Set(failures.map((f) => f.sha256));
+  const cropped = photos.filter((p) => !unusable.has(p.sha256));
   const byHash = new Map(cropped.map((p) => [p.sha256, p]));
   const manifestOut = splitManifest(split, byHash, failures, options.list, sides);
   await writeSplitManifest(options.outDir, manifestOut);
@@ -193,10 +144,10 @@ function selectPhotos(
   lines: readonly FaceLine[],
   entries: readonly ManifestEntry[],
   cacheDir: string,
-): { photos: Photo[]; notDownloaded: number } {
+): { photos: DatasetPhoto[]; notDownloaded: number } {
   const byLine = new Map(entries.map((e) => [e.line, e]));
   const photoRoot = resolve(photosDir(cacheDir));
-  const photos: Photo[] = [];
+  const photos: DatasetPhoto[] = [];
   const seen = new Set<string>();
   let notDownloaded = 0;
   for (const line of lines) {
@@ -225,35 +176,9 @@ function selectPhotos(
   return { photos, notDownloaded };
 }
 
-/** The arrays of one side's `.npz`: rows train, val, test (unused photos are left out). */
-function datasetArrays(
-  split: DatasetSplit,
-  crops: Map<string, Uint8Array[]>,
-  index: number,
-  side: number,
-): NpzArrays {
-  const rows = SPLIT_NAMES.flatMap((name) => split.parts[name]);
-  const bytes = side * side * 3;
-  const images = new Uint8Array(rows.length * bytes);
-  const labels = new Int32Array(rows.length);
-  const parts = new Uint8Array(rows.length);
-  rows.forEach((row, i) => {
-    images.set(crops.get(row.sha256)![index]!, i * bytes);
-    labels[i] = row.label;
-    parts[i] = SPLIT_NAMES.indexOf(row.split as (typeof SPLIT_NAMES)[number]);
-  });
-  return {
-    images: { data: images, shape: [rows.length, side, side, 3] },
-    labels: { data: labels, shape: [rows.length] },
-    actors: { data: split.actors, shape: [split.actors.length] },
-    hashes: { data: rows.map((r) => r.sha256), shape: [rows.length] },
-    split: { data: parts, shape: [rows.length] },
-  };
-}
-
 function splitManifest(
   split: DatasetSplit,
-  byHash: Map<string, Photo>,
+  byHash: Map<string, DatasetPhoto>,
   failures: CropFailureRecord[],
   list: string,
   sides: number[],
@@ -278,17 +203,4 @@ function splitManifest(
     photos,
     cropFailures: failures,
   };
-}
-
-/** Runs `task` over `items` with at most `limit` in flight; the first unexpected error rejects. */
-async function forEachConcurrently<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }

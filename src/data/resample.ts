@@ -10,82 +10,44 @@
  * image is resampled horizontally first, then vertically, with 22-bit fixed-point weights and
  * an 8-bit rounded intermediate image. (sharp's own 'linear' kernel was measured against Pillow
  * and differs: it samples half a pixel off when enlarging.) The passes run as WebAssembly SIMD
- * (`resample-simd.ts`) where possible, else as the JavaScript loops below; the bytes are equal.
+ * (`resample-simd.ts`) where possible, else as JavaScript loops (`resample-passes.ts`); the bytes
+ * are equal.
  */
 
+import { type AxisCoefficients, coefficients, horizontalPass, verticalPass } from './resample-passes.js';
 import { layout, simdKernels } from './resample-simd.js';
 
-// Pillow's PRECISION_BITS for 8-bit images: 32 - 8 - 2.
-const PRECISION_BITS = 22;
-const HALF = 1 << (PRECISION_BITS - 1);
-const UNIT = 1 << PRECISION_BITS;
-
-/** Per-output-pixel input ranges and fixed-point weights along one axis. */
-interface AxisCoefficients {
-  /** Weights per output pixel, `size` values each. */
-  weights: Int32Array;
-  /** For output pixel i: first input index at [2i], number of inputs at [2i + 1]. */
-  bounds: Int32Array;
-  size: number;
-}
-
-/** Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for the bilinear filter. */
-function coefficients(inSize: number, outSize: number): AxisCoefficients {
-  const scale = inSize / outSize;
-  const filterScale = Math.max(scale, 1);
-  const support = filterScale; // the tent's support is 1 input pixel, stretched when shrinking
-  const size = Math.ceil(support) * 2 + 1;
-  const weights = new Int32Array(outSize * size);
-  const bounds = new Int32Array(outSize * 2);
-  const k = new Float64Array(size);
-  const inverse = 1 / filterScale;
-  for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale;
-    // C's (int) cast truncates toward zero; the clamp makes the sign moot.
-    const xmin = Math.max(0, Math.trunc(center - support + 0.5));
-    const xmax = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
-    let total = 0;
-    for (let x = 0; x < xmax; x++) {
-      const t = Math.abs((x + xmin - center + 0.5) * inverse);
-      const w = t < 1 ? 1 - t : 0;
-      k[x] = w;
-      total += w;
-    }
-    for (let x = 0; x < xmax; x++) {
-      const w = total !== 0 ? k[x]! / total : k[x]!;
-      weights[xx * size + x] = Math.trunc(w < 0 ? -0.5 + w * UNIT : 0.5 + w * UNIT);
-    }
-    bounds[xx * 2] = xmin;
-    bounds[xx * 2 + 1] = xmax;
-  }
-  return { weights, bounds, size };
-}
-
-function clip8(value: number): number {
-  if (value <= 0) return 0;
-  const shifted = value >> PRECISION_BITS;
-  return Math.min(shifted, 255);
-}
-
-/** Options of `resizeBilinear`. */
-export interface ResizeOptions {
+/** The source image of `resizeBilinear` / `resizeBilinearMany`. */
+export interface ResizeSource {
   /** Source width in pixels. */
   width: number;
   /** Source height in pixels. */
   height: number;
   /** Interleaved channels per pixel. Default 3. */
   channels?: number;
+  /**
+   * `simd` runs the passes as WebAssembly SIMD (3-channel images, outputs at least 3 pixels
+   * wide), `js` as JavaScript loops; both give identical bytes. Default `auto`: SIMD where it
+   * applies and the runtime has it.
+   */
+  engine?: 'auto' | 'simd' | 'js';
+}
+
+/** One output of `resizeBilinearMany`. */
+export interface ResizeTarget {
   /** Output width in pixels. */
   outWidth: number;
   /** Output height in pixels. */
   outHeight: number;
   /**
-   * `simd` runs the passes as WebAssembly SIMD (3-channel images at least 3 pixels wide),
-   * `js` as JavaScript loops; both give identical bytes. Default `auto`: SIMD where it applies
-   * and the runtime has it.
+   * Where the output pixels go: exactly outWidth × outHeight × channels bytes, e.g. a row of a
+   * dataset being filled. Default: a new array.
    */
-  engine?: 'auto' | 'simd' | 'js';
+  into?: Uint8Array;
 }
+
+/** Options of `resizeBilinear`. */
+export interface ResizeOptions extends ResizeSource, ResizeTarget {}
 
 /**
  * Resizes an interleaved 8-bit image (row-major, `channels` bytes per pixel) with Pillow's
@@ -95,32 +57,72 @@ export interface ResizeOptions {
  * const face32 = resizeBilinear(crop, { width: 180, height: 180, outWidth: 32, outHeight: 32 });
  */
 export function resizeBilinear(pixels: Uint8Array, options: ResizeOptions): Uint8Array {
-  const { width, height, outWidth, outHeight } = options;
-  const channels = options.channels ?? 3;
-  const engine = options.engine ?? 'auto';
-  for (const [name, value] of Object.entries({ width, height, outWidth, outHeight, channels })) {
+  return resizeBilinearMany(pixels, options, [options])[0]!;
+}
+
+/**
+ * `resizeBilinear` to several sizes at once: the source is checked and handed to the SIMD
+ * kernels once, and each output can be written straight to its final place (`into`), which
+ * spares `prepare` an allocation and a copy per crop. Returns the outputs in `targets` order
+ * (the `into` arrays where given).
+ *
+ * @example
+ * const [face32, face227] = resizeBilinearMany(crop, { width: 180, height: 180 }, [
+ *   { outWidth: 32, outHeight: 32 },
+ *   { outWidth: 227, outHeight: 227 },
+ * ]);
+ */
+export function resizeBilinearMany(
+  pixels: Uint8Array,
+  source: ResizeSource,
+  targets: readonly ResizeTarget[],
+): Uint8Array[] {
+  const { width, height } = source;
+  const channels = source.channels ?? 3;
+  const engine = source.engine ?? 'auto';
+  const positive = (name: string, value: number): void => {
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(`Expected a positive integer for ${name} but received ${value}`);
+    }
+  };
+  positive('width', width);
+  positive('height', height);
+  positive('channels', channels);
+  for (const { outWidth, outHeight, into } of targets) {
+    positive('outWidth', outWidth);
+    positive('outHeight', outHeight);
+    if (into && into.length !== outWidth * outHeight * channels) {
+      throw new RangeError(
+        `expected an output of ${outWidth}×${outHeight}×${channels} bytes but received ${into.length}`,
+      );
     }
   }
   if (pixels.length !== width * height * channels) {
     throw new RangeError(`expected ${width}×${height}×${channels} bytes but received ${pixels.length}`);
   }
-  const plan = planPasses(width, height, outWidth, outHeight);
   // The SIMD vertical pass works 8 bytes at a time along a row.
-  const kernels = engine !== 'js' && channels === 3 && outWidth >= 3 ? simdKernels() : undefined;
+  const simdFits = channels === 3 && targets.every((t) => t.outWidth >= 3);
+  const kernels = engine !== 'js' && simdFits ? simdKernels() : undefined;
   if (engine === 'simd' && !kernels) {
     throw new RangeError(
       'the SIMD engine needs WebAssembly SIMD and a 3-channel image at least 3 pixels wide',
     );
   }
-  if (kernels) return resizeSimd(kernels, pixels, { width, height, outWidth, outHeight }, plan);
+  const plans = targets.map((t) => planPasses(width, height, t.outWidth, t.outHeight));
+  if (kernels) return resizeSimd(kernels, pixels, width, targets, plans);
 
-  let source = pixels;
-  if (plan.horizontal)
-    source = horizontalPass(pixels, width, channels, plan.firstRow, plan.rows, plan.horizontal);
-  if (!plan.vertical) return source === pixels ? pixels.slice() : source;
-  return verticalPass(source, outWidth, channels, outHeight, plan.vertical);
+  return targets.map((target, i) => {
+    const plan = plans[i]!;
+    let out = pixels;
+    if (plan.horizontal)
+      out = horizontalPass(pixels, width, channels, plan.firstRow, plan.rows, plan.horizontal);
+    if (plan.vertical) out = verticalPass(out, target.outWidth, channels, target.outHeight, plan.vertical);
+    if (target.into) {
+      target.into.set(out);
+      return target.into;
+    }
+    return out === pixels ? pixels.slice() : out;
+  });
 }
 
 /** Which passes run, their coefficients, and the rows the horizontal pass must cover. */
@@ -145,146 +147,46 @@ function planPasses(width: number, height: number, outWidth: number, outHeight: 
   return { horizontal, vertical, firstRow, rows: last - firstRow };
 }
 
+/** Runs every target's passes in the kernels' memory, the source copied in once. */
 function resizeSimd(
   kernels: NonNullable<ReturnType<typeof simdKernels>>,
   pixels: Uint8Array,
-  size: { width: number; height: number; outWidth: number; outHeight: number },
-  plan: PassPlan,
-): Uint8Array {
-  const { width, outWidth, outHeight } = size;
-  const { horizontal, vertical } = plan;
+  width: number,
+  targets: readonly ResizeTarget[],
+  plans: readonly PassPlan[],
+): Uint8Array[] {
   const memory = layout(kernels.memory);
   const src = memory.reserve(pixels.length);
-  const middle = horizontal ? memory.reserve(plan.rows * outWidth * 3) : src;
-  const out = vertical ? memory.reserve(outHeight * outWidth * 3) : middle;
   const place = (axis: AxisCoefficients | undefined) =>
     axis
       ? { bounds: memory.reserve(axis.bounds.byteLength), weights: memory.reserve(axis.weights.byteLength) }
       : undefined;
-  const h = place(horizontal);
-  const v = place(vertical);
+  const spots = targets.map(({ outWidth, outHeight }, i) => {
+    const plan = plans[i]!;
+    const middle = plan.horizontal ? memory.reserve(plan.rows * outWidth * 3) : src;
+    const out = plan.vertical ? memory.reserve(outHeight * outWidth * 3) : middle;
+    return { middle, out, h: place(plan.horizontal), v: place(plan.vertical) };
+  });
   const bytes = memory.commit();
   bytes.set(pixels, src);
   const copy = (axis: AxisCoefficients, at: { bounds: number; weights: number }) => {
     bytes.set(new Uint8Array(axis.bounds.buffer), at.bounds);
     bytes.set(new Uint8Array(axis.weights.buffer), at.weights);
   };
-  if (horizontal && h) {
-    copy(horizontal, h);
-    kernels.horizontal(
-      src,
-      width,
-      plan.firstRow,
-      plan.rows,
-      middle,
-      outWidth,
-      h.bounds,
-      h.weights,
-      horizontal.size,
-    );
-  }
-  if (vertical && v) {
-    copy(vertical, v);
-    kernels.vertical(middle, outWidth * 3, out, outHeight, v.bounds, v.weights, vertical.size);
-  }
-  return bytes.slice(out, out + outHeight * outWidth * 3);
-}
-
-function horizontalPass(
-  src: Uint8Array,
-  width: number,
-  channels: number,
-  firstRow: number,
-  rows: number,
-  axis: AxisCoefficients,
-): Uint8Array {
-  const { weights, bounds, size } = axis;
-  const outWidth = bounds.length / 2;
-  const out = new Uint8Array(rows * outWidth * channels);
-  if (channels === 3) {
-    // The common case, unrolled over channels: this loop is most of prepare's CPU time.
-    let o = 0;
-    for (let y = 0; y < rows; y++) {
-      const rowStart = (y + firstRow) * width * 3;
-      for (let xx = 0; xx < outWidth; xx++) {
-        const xmin = bounds[xx * 2]!;
-        const n = bounds[xx * 2 + 1]!;
-        const kStart = xx * size;
-        let s0 = HALF;
-        let s1 = HALF;
-        let s2 = HALF;
-        let p = rowStart + xmin * 3;
-        for (let x = 0; x < n; x++, p += 3) {
-          const w = weights[kStart + x]!;
-          s0 += src[p]! * w;
-          s1 += src[p + 1]! * w;
-          s2 += src[p + 2]! * w;
-        }
-        out[o++] = clip8(s0);
-        out[o++] = clip8(s1);
-        out[o++] = clip8(s2);
-      }
+  return targets.map(({ outWidth, outHeight, into }, i) => {
+    const { horizontal, vertical, firstRow, rows } = plans[i]!;
+    const { middle, out, h, v } = spots[i]!;
+    if (horizontal && h) {
+      copy(horizontal, h);
+      kernels.horizontal(src, width, firstRow, rows, middle, outWidth, h.bounds, h.weights, horizontal.size);
     }
-    return out;
-  }
-  let o = 0;
-  for (let y = 0; y < rows; y++) {
-    const rowStart = (y + firstRow) * width * channels;
-    for (let xx = 0; xx < outWidth; xx++) {
-      const xmin = bounds[xx * 2]!;
-      const n = bounds[xx * 2 + 1]!;
-      for (let c = 0; c < channels; c++) {
-        let s = HALF;
-        for (let x = 0; x < n; x++) s += src[rowStart + (xmin + x) * channels + c]! * weights[xx * size + x]!;
-        out[o++] = clip8(s);
-      }
+    if (vertical && v) {
+      copy(vertical, v);
+      kernels.vertical(middle, outWidth * 3, out, outHeight, v.bounds, v.weights, vertical.size);
     }
-  }
-  return out;
-}
-
-function verticalPass(
-  src: Uint8Array,
-  width: number,
-  channels: number,
-  outHeight: number,
-  axis: AxisCoefficients,
-): Uint8Array {
-  const { weights, bounds, size } = axis;
-  const stride = width * channels;
-  const out = new Uint8Array(outHeight * stride);
-  const acc = new Int32Array(stride);
-  for (let yy = 0; yy < outHeight; yy++) {
-    const n = bounds[yy * 2 + 1]!;
-    const k = yy * size;
-    const r0 = bounds[yy * 2]! * stride;
-    const o = yy * stride;
-    // Enlarging (the 227 px crops of small faces) mixes 2 or 3 rows: those cases get loops
-    // without the accumulator, twice as fast.
-    if (n === 2) {
-      const w0 = weights[k]!;
-      const w1 = weights[k + 1]!;
-      const r1 = r0 + stride;
-      for (let i = 0; i < stride; i++) out[o + i] = clip8(HALF + src[r0 + i]! * w0 + src[r1 + i]! * w1);
-    } else if (n === 3) {
-      const w0 = weights[k]!;
-      const w1 = weights[k + 1]!;
-      const w2 = weights[k + 2]!;
-      const r1 = r0 + stride;
-      const r2 = r1 + stride;
-      for (let i = 0; i < stride; i++) {
-        out[o + i] = clip8(HALF + src[r0 + i]! * w0 + src[r1 + i]! * w1 + src[r2 + i]! * w2);
-      }
-    } else {
-      // Whole rows at a time, so memory is read in order.
-      acc.fill(HALF);
-      for (let y = 0; y < n; y++) {
-        const w = weights[k + y]!;
-        const row = r0 + y * stride;
-        for (let i = 0; i < stride; i++) acc[i] += src[row + i]! * w;
-      }
-      for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i]!);
-    }
-  }
-  return out;
+    const result = bytes.subarray(out, out + outHeight * outWidth * 3);
+    if (!into) return result.slice();
+    into.set(result);
+    return into;
+  });
 }
