@@ -208,8 +208,9 @@ test('resizeBilinearMany: several sizes from one source, into given rows or new 
   ];
   for (const engine of ['simd', 'js'] as const) {
     const rows = new Uint8Array(sizes.reduce((n, [w, h]) => n + w * h * 3, 0) + 6).fill(77);
-    let at = 3; // rows of a larger array, not at its start
-    const into = sizes.map(([w, h]) => rows.subarray(at, (at += w * h * 3)));
+    // Rows of a larger array, not at its start.
+    const starts = sizes.map((_, i) => 3 + sizes.slice(0, i).reduce((n, [w, h]) => n + w * h * 3, 0));
+    const into = sizes.map(([w, h], i) => rows.subarray(starts[i]!, starts[i]! + w * h * 3));
     const together = resizeBilinearMany(
       pixels,
       { width: 90, height: 70, engine },
