@@ -9,6 +9,7 @@ import { type FlagSpec, helpText, intFlag, optionalString, parseFlags } from './
 import type { Command } from './command.js';
 import { type PipelineDefaults, pipelineFlagOptions, pipelineFlags, runWithDisplay } from './run.js';
 
+const DEMO_POINTS = Object.values(DEMO_GRID).reduce((n, list) => n * list.length, 1);
 const DEMO_DEFAULTS: PipelineDefaults = { grid: DEMO_GRID, headEpochs: 200 };
 
 const flags: Record<string, FlagSpec> = {
@@ -25,8 +26,8 @@ const USAGE = '[--out DIR] [--photos N] [--epochs LIST] [--batch LIST] [--hidden
 const DESCRIPTION = `Needs no data and no network. Draws six made-up people (SYNTHETIC, not real persons) and
 their photos as a FaceScrub-like list with real boxes and SHA-256 values and a few broken lines,
 serves them from a loopback HTTP server, and runs the real 'facelab run' against it: download,
-prepare, a 16-point grid search (the real default is the 81-point reference grid), hidden units,
-face-backbone transfer and report.html. A re-run reuses what is done.`;
+prepare, a ${DEMO_POINTS}-point grid search (facelab run's default is the 81-point reference grid),
+hidden units, face-backbone transfer and report.html. A re-run reuses what is done.`;
 
 const NOTICE =
   'facelab demo: the six people in this demo are SYNTHETIC (cartoon faces drawn from a seed), not real persons';
