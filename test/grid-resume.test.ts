@@ -97,6 +97,30 @@ test('aborted on worker threads: workers stop, finished runs are whole files, th
   assert.deepEqual(resumed.best, uninterrupted.best);
 });
 
+test('a stop ends running tasks at their next chunk of epochs (20), in workers and in this thread', async () => {
+  for (const workers of [2, 1]) {
+    const runsDir = join(temp, `mid-task-${workers}`);
+    const controller = new AbortController();
+    let done = 0;
+    const search = gridSearch(data, {
+      ...grid,
+      epochs: [5, 60],
+      workers,
+      runsDir,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.kind !== 'advance') return;
+        done = e.done;
+        controller.abort(new Error('stop now'));
+      },
+    });
+    await assert.rejects(search, /stop now/);
+    // First chunks end at epoch 5; each running task trains at most one more chunk of 20.
+    assert.ok(done <= workers * (5 + 20), `${done} epochs trained after the stop (${workers} workers)`);
+    assert.deepEqual(jsonFiles(await readdir(runsDir).catch(() => [])), [], 'no half-trained run stored');
+  }
+});
+
 test('runGrid resumed from runs/ writes the same grid.json, metrics and model as an uninterrupted runGrid', async () => {
   const whole = join(temp, 'whole');
   const split = join(temp, 'split');

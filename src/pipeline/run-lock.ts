@@ -4,6 +4,7 @@
  * (which fails when the file exists, and never shows a half-written file); a lock whose process
  * is gone (a killed run) is taken over.
  */
+import { rmSync } from 'node:fs';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tempPathFor } from '../data/atomic-file.js';
@@ -23,7 +24,16 @@ export async function acquireRunLock(path: string, folder: string): Promise<RunL
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await link(temp, path);
-        return { release: () => rm(path, { force: true }) };
+        // Also released when the process exits early (e.g. a second Ctrl-C); a kill leaves a
+        // stale lock, which the next run takes over.
+        const onExit = (): void => rmSync(path, { force: true });
+        process.once('exit', onExit);
+        return {
+          release: async () => {
+            process.off('exit', onExit);
+            await rm(path, { force: true });
+          },
+        };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }

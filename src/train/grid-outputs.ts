@@ -74,7 +74,13 @@ export async function runGrid(data: FeatureSet, options: RunGridOptions): Promis
     epochs: best.epochs,
     seed: grid.seed,
     threads: grid.threads,
-    ...(options.onProgress ? { onProgress: options.onProgress, task: 'best' } : {}),
+    // A stop request ends the re-run at its next chunk of epochs.
+    onProgress: (event) => {
+      options.onProgress?.(event);
+      if (event.kind === 'start' || (event.kind === 'advance' && event.done < event.total))
+        options.signal?.throwIfAborted();
+    },
+    task: 'best',
   });
   const rerunEnd = rerun.checkpoints.at(-1)!;
   const reproduced = paramsSha256(rerunEnd.params) === bestCheckpoint.paramsSha256;

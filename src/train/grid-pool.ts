@@ -24,9 +24,9 @@ export interface PoolOptions {
   /** Progress in epochs trained over all tasks (task 'grid'). */
   onProgress?: OnProgress;
   /**
-   * Stops the search: no task starts after it fires, running workers are terminated, and
-   * `runTasks` rejects with the signal's reason. Tasks already reported through `onResult` stay
-   * done. In this thread (one worker) the running task finishes first.
+   * Stops the search: no task starts after it fires, running tasks stop at their next chunk of
+   * epochs (at most 20), and `runTasks` rejects with the signal's reason once every worker has
+   * exited. Tasks reported through `onResult` (before or while stopping) stay done.
    */
   signal?: AbortSignal;
 }
@@ -66,10 +66,11 @@ export async function runTasks(options: PoolOptions): Promise<void> {
   onProgress?.({ kind: 'start', task: 'grid', total });
   if (options.workers <= 1) {
     const runner = new GridTaskRunner(options.data, options.threads);
+    const checkStop = (): void => signal?.throwIfAborted();
     try {
       for (const task of tasks) {
-        signal?.throwIfAborted();
-        options.onResult(await runner.run(task, (epochs) => advance(task.id, epochs)));
+        checkStop();
+        options.onResult(await runner.run(task, (epochs) => advance(task.id, epochs), checkStop));
       }
     } finally {
       await runner.dispose();
@@ -80,6 +81,12 @@ export async function runTasks(options: PoolOptions): Promise<void> {
   onProgress?.({ kind: 'done', task: 'grid' });
 }
 
+/**
+ * Hands tasks to the workers until the queue is empty, then tells each to stop and waits for it
+ * to exit by itself. On abort or failure no task is handed out any more, running tasks stop at
+ * their next chunk of epochs, and results that still arrive are kept. Workers are never
+ * terminated from outside: terminating one inside an ORT run aborts the whole process.
+ */
 async function runOnWorkers(
   options: PoolOptions,
   advance: (id: number, epochs: number) => void,
@@ -88,52 +95,46 @@ async function runOnWorkers(
   const { signal } = options;
   const workerData: GridWorkerData = { data: options.data, threads: options.threads };
   const pool = Array.from({ length: Math.min(options.workers, queue.length) }, () => startWorker(workerData));
-  let onAbort: (() => void) | undefined;
+  const exited = pool.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve)));
+  let failure: { error: unknown } | undefined;
+  const stopAll = (error: unknown): void => {
+    if (failure) return;
+    failure = { error };
+    queue.length = 0;
+    for (const worker of pool) worker.postMessage({ type: 'abort' } satisfies GridWorkerRequest);
+  };
+  const onAbort = (): void => stopAll(signal!.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const next = (worker: Worker): void => {
+    const task = queue.shift();
+    worker.postMessage((task ? { type: 'task', task } : { type: 'stop' }) satisfies GridWorkerRequest);
+  };
   try {
-    await new Promise<void>((resolve, reject) => {
-      let running = 0;
-      let failed = false;
-      const fail = (error: unknown): void => {
-        if (failed) return;
-        failed = true;
-        reject(error);
-      };
-      onAbort = () => fail(signal!.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const next = (worker: Worker): void => {
-        const task = queue.shift();
-        if (!task) {
-          worker.postMessage({ type: 'stop' } satisfies GridWorkerRequest);
-          if (running === 0) resolve();
-          return;
-        }
-        running++;
-        worker.postMessage({ type: 'task', task } satisfies GridWorkerRequest);
-      };
-      for (const worker of pool) {
-        worker.on('message', (reply: GridWorkerReply) => {
-          if (reply.type === 'progress') return advance(reply.id, reply.done);
-          running--;
-          if (failed) return;
-          if (reply.type === 'error')
-            return fail(new Error(`grid run ${describe(options.tasks, reply.id)} failed: ${reply.message}`));
+    for (const worker of pool) {
+      worker.on('message', (reply: GridWorkerReply) => {
+        if (reply.type === 'progress') return advance(reply.id, reply.done);
+        if (reply.type === 'error') {
+          if (!reply.aborted)
+            stopAll(new Error(`grid run ${describe(options.tasks, reply.id)} failed: ${reply.message}`));
+        } else {
           try {
             options.onResult(reply.result);
           } catch (error) {
-            return fail(error instanceof Error ? error : new Error(String(error)));
+            stopAll(error);
           }
-          next(worker);
-        });
-        worker.on('error', fail);
-        worker.on('exit', (code) => {
-          if (code !== 0) fail(new Error(`a grid worker exited with code ${code}`));
-        });
+        }
         next(worker);
-      }
-    });
+      });
+      worker.on('error', stopAll);
+      worker.once('exit', (code) => {
+        if (code !== 0) stopAll(new Error(`a grid worker exited with code ${code}`));
+      });
+      next(worker);
+    }
+    await Promise.all(exited);
+    if (failure) throw failure.error;
   } finally {
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-    await Promise.all(pool.map((w) => w.terminate()));
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

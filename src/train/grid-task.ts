@@ -62,8 +62,16 @@ export class GridTaskRunner {
     private readonly shared = false,
   ) {}
 
-  /** Runs one task; `onEpochs` hears of every chunk of epochs finished. */
-  async run(task: GridTask, onEpochs?: (done: number) => void): Promise<GridTaskResult> {
+  /**
+   * Runs one task; `onEpochs` hears of every chunk of epochs finished. `checkStop` is called
+   * between chunks (at most 20 epochs apart) and stops the task by throwing: an ORT run is never
+   * cut off in the middle (terminating a thread inside one aborts the whole process).
+   */
+  async run(
+    task: GridTask,
+    onEpochs?: (done: number) => void,
+    checkStop?: () => void,
+  ): Promise<GridTaskResult> {
     const key = `${task.batch}/${task.hidden}`;
     let trainer = this.trainers.get(key);
     if (!trainer) {
@@ -81,7 +89,11 @@ export class GridTaskRunner {
       seed: task.seed,
       curves: false,
       checkpoints: task.checkpoints,
-      ...(onEpochs ? { onProgress: (e) => (e.kind === 'advance' ? onEpochs(e.done) : undefined) } : {}),
+      onProgress: (e) => {
+        if (e.kind === 'advance') onEpochs?.(e.done);
+        // Only while work remains: a finished run is kept.
+        if (e.kind === 'start' || (e.kind === 'advance' && e.done < e.total)) checkStop?.();
+      },
     });
     // Hashed here, in the worker, so the main thread stays free.
     const checkpoints = result.checkpoints.map((c) => ({ ...c, paramsSha256: paramsSha256(c.params) }));

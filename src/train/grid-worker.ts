@@ -2,8 +2,12 @@
  * Worker-thread entry of the parallel grid search: receives the data once, then runs the tasks
  * it is sent, one at a time, each with a single-threaded ORT session (`grid-task.ts`).
  *
- * Messages in:  { type: 'task', task }   |  { type: 'stop' }
+ * Messages in:  { type: 'task', task }   |  { type: 'stop' }  |  { type: 'abort' }
  * Messages out: { type: 'progress', id, done } | { type: 'result', result } | { type: 'error', id, message }
+ *
+ * 'abort' stops the running task at its next chunk of epochs (it then replies 'error' with
+ * `aborted`) and every task queued after it; the parent sends 'stop' next and the worker exits on
+ * its own, never terminated inside an ORT run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FeatureSet } from './features.js';
@@ -16,20 +20,29 @@ export interface GridWorkerData {
 }
 
 /** Messages from the parent. */
-export type GridWorkerRequest = { type: 'task'; task: GridTask } | { type: 'stop' };
+export type GridWorkerRequest = { type: 'task'; task: GridTask } | { type: 'stop' } | { type: 'abort' };
 
 /** Messages to the parent. */
 export type GridWorkerReply =
   | { type: 'progress'; id: number; done: number }
   | { type: 'result'; result: GridTaskResult }
-  | { type: 'error'; id: number; message: string };
+  | { type: 'error'; id: number; message: string; aborted?: boolean };
 
 if (parentPort) {
   const port = parentPort;
   const { data, threads } = workerData as GridWorkerData;
   const runner = new GridTaskRunner(data, threads, true);
   let queue = Promise.resolve();
+  let aborted = false;
+  const checkStop = (): void => {
+    if (aborted) throw new Error('aborted');
+  };
   port.on('message', (message: GridWorkerRequest) => {
+    // Handled at once, not queued behind the running task.
+    if (message.type === 'abort') {
+      aborted = true;
+      return;
+    }
     queue = queue.then(async () => {
       if (message.type === 'stop') {
         await runner.dispose();
@@ -38,8 +51,11 @@ if (parentPort) {
       }
       const { task } = message;
       try {
-        const result = await runner.run(task, (done) =>
-          port.postMessage({ type: 'progress', id: task.id, done } satisfies GridWorkerReply),
+        checkStop();
+        const result = await runner.run(
+          task,
+          (done) => port.postMessage({ type: 'progress', id: task.id, done } satisfies GridWorkerReply),
+          checkStop,
         );
         const buffers = result.checkpoints.flatMap((c) =>
           c.params ? [c.params.w1.buffer, c.params.b1.buffer, c.params.w2.buffer, c.params.b2.buffer] : [],
@@ -50,6 +66,7 @@ if (parentPort) {
           type: 'error',
           id: task.id,
           message: error instanceof Error ? error.message : String(error),
+          ...(aborted ? { aborted: true } : {}),
         } satisfies GridWorkerReply);
       }
     });
