@@ -4,6 +4,8 @@
  *   list (+ --actors) → manifest → verified photos, one per SHA-256 (the first list line's box
  *   wins) → crops at every side → split per actor → faces_<side>.npz + split.json
  *
+ * The crops go straight to their rows of the `.npz` files as they are made (`crop-datasets.ts`).
+ *
  * A photo that cannot be cropped is recorded with its list line and reason and left out; it
  * never stops the job. All files are written atomically.
  */
