@@ -4,13 +4,12 @@
  * synthetic, and a re-run skips everything; the grid flags shrink a demo.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DEMO_GRID } from '../src/pipeline/demo-run.js';
-import { repoRoot } from './helpers/shared.js';
+import { runCliProcess } from './helpers/cli-process.js';
 
 let temp = '';
 
@@ -22,22 +21,7 @@ after(async () => {
   await rm(temp, { recursive: true, force: true });
 });
 
-async function demo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', 'demo', ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout, stderr };
-}
+const demo = (args: string[]) => runCliProcess(['demo', ...args]);
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 const CHANCE = 1 / 6;
