@@ -302,7 +302,7 @@ test('a missing list file, a foreign --out folder, a folder in use, only dead li
     assert.equal(none.code, 2);
     assert.match(
       none.stderr.trim(),
-      /^\[1\/6\] download running[^]*\nfacelab run: none of the \d+ selected lines .* could be downloaded \(http 404: \d+/,
+      /^\[1\/6\] download running[\s\S]*\nfacelab run: none of the \d+ selected lines .* could be downloaded \(http 404: \d+/,
     );
     assert.equal((await runState(dead)).steps.download.status, 'failed', 'so a re-run tries again');
   } finally {

@@ -115,7 +115,7 @@ export async function runSteps(options: RunStepsOptions): Promise<Record<string,
 /** Why the step must run, or undefined when its recorded outputs are complete and current. */
 async function whyStale(step: PipelineStep, state: RunState): Promise<string | undefined> {
   const record = state.steps[step.name];
-  if (!record) return 'not run yet';
+  if (!record) return 'first run in this folder';
   if (record.status === 'running') return 'interrupted last time';
   if (record.status === 'failed') return 'failed last time';
   if (JSON.stringify(record.options) !== JSON.stringify(step.options)) return 'options changed';
