@@ -321,6 +321,15 @@ test('hostile inputs fail with a reason, never a crash', async () => {
     'box outside image',
     new RegExp(`outside the ${whole.width}×${whole.height} image`),
   );
+  // Wholly left of or above the photo: no pixel in it, not a corrupt photo.
+  for (const box of [
+    { x1: -50, y1: 0, x2: -10, y2: 20 },
+    { x1: -50, y1: 0, x2: 0, y2: 20 },
+    { x1: 0, y1: -40, x2: 20, y2: -5 },
+    { x1: 0, y1: -40, x2: 20, y2: 0 },
+  ]) {
+    await expectImageError(cropFace(jpeg.path, box), 'box outside image', /lies outside the/);
+  }
   await expectImageError(cropFace(jpeg.path, { x1: 10, y1: 10, x2: 10, y2: 50 }), 'empty box', /empty/);
   await expectImageError(
     cropFace(jpeg.path, { x1: 10.5, y1: 10, x2: 40, y2: 50 }),

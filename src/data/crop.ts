@@ -124,16 +124,25 @@ export async function cropFace(
 
   // Fast path: the box lies inside the photo, which is true of nearly every list line, so the
   // photo's size is not needed first. Otherwise libvips refuses the area and we look closer.
+  // A box wholly left of or above the photo (or absurdly far out) skips it: sharp would refuse
+  // a width or height of zero or less with an argument error, not an extract-area one (and
+  // libvips prints a GLib CRITICAL for a zero width), which would read as a corrupt photo.
   const left = Math.max(0, x1);
   const top = Math.max(0, y1);
-  let region: Buffer;
+  let region: Buffer | undefined;
   let right = x2;
   let bottom = y2;
-  try {
-    region = await decodeArea(bytes, { left, top, width: right - left, height: bottom - top }, maxPixels);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!/extract_area|bad extract area|pixel limit/i.test(message)) throw classify(error, fail);
+  const fastPathFits =
+    right > left && bottom > top && right <= MAX_BOX_COORDINATE && bottom <= MAX_BOX_COORDINATE;
+  if (fastPathFits) {
+    try {
+      region = await decodeArea(bytes, { left, top, width: right - left, height: bottom - top }, maxPixels);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/extract_area|bad extract area|pixel limit/i.test(message)) throw classify(error, fail);
+    }
+  }
+  if (region === undefined) {
     let width: number;
     let height: number;
     try {
@@ -187,6 +196,9 @@ export async function cropFace(
   );
   return { crops, sides, format, padded };
 }
+
+/** Box corners beyond this go to the slow path: no photo is this big, and sharp refuses such sizes as arguments. */
+const MAX_BOX_COORDINATE = 100_000_000;
 
 const OPEN_OPTIONS = {
   failOn: 'warning',
