@@ -388,6 +388,16 @@ test('every user error is one line and exit code 2', async () => {
       ['--model', modelPath, photo, '--box', '90000,90000,90100,90100'],
       /face box 90000,90000,90100,90100 lies outside the \d+×\d+ image/,
     ],
+    [
+      'box left of the photo',
+      ['--model', modelPath, photo, '--box', '-50,0,-10,20'],
+      /face box -50,0,-10,20 lies outside the \d+×\d+ image/,
+    ],
+    [
+      'box ending at the left edge',
+      ['--model', modelPath, photo, '--box', '-50,0,0,20'],
+      /face box -50,0,0,20 lies outside the \d+×\d+ image/,
+    ],
     ['model not found', ['--model', join(tmp, 'nowhere', 'model.onnx'), photo, ...box], /model not found/],
     [
       'model not found, no box',
@@ -407,6 +417,8 @@ test('every user error is one line and exit code 2', async () => {
     ],
     ['another format', ['--model', otherFormat, photo, ...box], /not a facelab model \(unknown format/],
     ['no photo', ['--model', modelPath], /at least one PHOTO/],
+    ['unknown flag', ['--model', modelPath, photo, '--boxes', '1,2,3,4'], /Unknown option '--boxes'.*--help/],
+    ['flag without its value', ['--model', modelPath, photo, '--box'], /argument missing.*--help/],
     ['no model', [photo], /Missing required option --model/],
     ['top 0', ['--model', modelPath, photo, ...box, '--top', '0'], /for --top but received '0'/],
   ];

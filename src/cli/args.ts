@@ -69,14 +69,44 @@ export function parseFlags(
     };
   }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals, strict: true });
+    const args = joinNegativeValues(argv, options);
+    const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new UserError(
-      `facelab ${command}: ${message.replace(/\. To specify a positional.*$/s, '')} (see facelab ${command} --help)`,
-    );
+    // main.ts prefixes `facelab <command>:`; parseArgs messages span lines, a user error is one.
+    const message = (error instanceof Error ? error.message : String(error))
+      .replace(/\. To specify a positional.*$/s, '')
+      .replace(/\s*\n\s*/g, ' ');
+    throw new UserError(`${message} (see facelab ${command} --help)`);
   }
+}
+
+/**
+ * Writes `--flag -50,0,-10,20` as `--flag=-50,0,-10,20` for string flags: parseArgs refuses a
+ * value starting with a dash as ambiguous, but a negative number is never a flag (a face box
+ * may start left of or above the photo).
+ */
+function joinNegativeValues(
+  argv: string[],
+  options: Record<string, { type: 'string' | 'boolean' }>,
+): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else {
+      args.push(arg);
+    }
+    if (arg === '--') {
+      args.push(...argv.slice(i + 1));
+      break;
+    }
+  }
+  return args;
 }
 
 /** Renders the --help text of a command. */
