@@ -251,6 +251,14 @@ test('facelab features refuses bad requests with exit code 2 and a message namin
     assert.equal(run.code, 2, `${flags.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, message);
   }
+  const missing = join(tmp, 'nonexistent');
+  const noData = await runCli(['features', '--data', missing, '--backbone', 'face', '--out', out]);
+  assert.equal(noData.code, 2, noData.stderr);
+  assert.equal(noData.stderr.trim().split('\n').length, 1, `one line: ${noData.stderr}`);
+  assert.match(
+    noData.stderr,
+    /^facelab features: no split manifest at .*nonexistent.*split\.json: run 'facelab prepare/,
+  );
   const noOut = await runCli(['features', '--data', dataDir, '--backbone', 'face']);
   assert.equal(noOut.code, 2);
   assert.match(noOut.stderr, /--out/);

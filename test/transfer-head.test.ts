@@ -119,3 +119,11 @@ test('facelab transfer refuses alexnet without weights (exit 2)', async () => {
   assert.equal(run.code, 2);
   assert.match(run.stderr, /pretrained weights/);
 });
+
+test('facelab transfer on a folder without split.json: one line naming it (exit 2)', async () => {
+  const missing = join(tmp, 'nonexistent');
+  const run = await runCli(['transfer', '--data', missing, '--backbone', 'face', '--out', join(tmp, 'y')]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.equal(run.stderr.trim().split('\n').length, 1, `one line: ${run.stderr}`);
+  assert.match(run.stderr, /^facelab transfer: no split manifest at .*nonexistent.*split\.json/);
+});

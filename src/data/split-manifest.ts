@@ -7,6 +7,7 @@
  *   <out>/split.json         this manifest: seed, actors, each photo's part and list line,
  *                            counts per actor and part, and the photos that failed to crop
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -63,13 +64,30 @@ export function npzPathFor(dir: string, side: number): string {
 
 /** Reads `split.json`; a missing or malformed file is a `UserError` naming it. */
 export async function readSplitManifest(dir: string): Promise<SplitManifest> {
+  return parseSplitManifest(await readSplitManifestBytes(dir), splitManifestPath(dir));
+}
+
+/**
+ * SHA-256 (hex) of the bytes of `split.json`, after checking it as `readSplitManifest` does:
+ * caches of work derived from a dataset key on it, so a re-prepared split is never mixed up.
+ */
+export async function splitManifestSha256(dir: string): Promise<string> {
+  const bytes = await readSplitManifestBytes(dir);
+  parseSplitManifest(bytes, splitManifestPath(dir));
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function readSplitManifestBytes(dir: string): Promise<Buffer> {
   const path = splitManifestPath(dir);
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path);
   } catch {
     throw new UserError(`no split manifest at ${path}: run 'facelab prepare --out ${dir}' first`);
   }
+}
+
+function parseSplitManifest(bytes: Buffer, path: string): SplitManifest {
+  const text = bytes.toString('utf8');
   let manifest: SplitManifest;
   try {
     manifest = JSON.parse(text) as SplitManifest;

@@ -3,10 +3,8 @@
  * backbone, load the prepared crops at its side, run every part of the split through it, and
  * write (or reuse) the `.npz` cache.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { splitManifestPath } from '../data/split-manifest.js';
+import { splitManifestSha256 } from '../data/split-manifest.js';
 import type { OnProgress } from '../progress.js';
 import type { HeadBackbone } from '../train/head-backbone.js';
 import { Backbone } from './backbone.js';
@@ -59,9 +57,7 @@ export interface ComputedFeatures {
  */
 export async function computeFeatures(options: ComputeFeaturesOptions): Promise<ComputedFeatures> {
   const spec = await resolveBackbone(options);
-  const splitHash = createHash('sha256')
-    .update(await readFile(splitManifestPath(options.dataDir)))
-    .digest('hex');
+  const splitHash = await splitManifestSha256(options.dataDir);
   const key = JSON.stringify({
     backbone: spec.name,
     layer: spec.layer,

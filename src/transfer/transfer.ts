@@ -11,12 +11,11 @@
  * - `comparison.json`: raw pixels vs every backbone run into this folder with the same head
  *   hyper-parameters: accuracy, test error and error reduction of each.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../data/atomic-file.js';
 import { loadPrepared } from '../data/dataset.js';
-import { splitManifestPath } from '../data/split-manifest.js';
+import { splitManifestSha256 } from '../data/split-manifest.js';
 import type { OnProgress } from '../progress.js';
 import { trainClassifier } from '../train/classifier-trainer.js';
 import { featuresFromImages, type FeatureSet as HeadData } from '../train/features.js';
@@ -229,9 +228,7 @@ async function rawPixelBaseline(
   progress: { onProgress?: OnProgress },
 ): Promise<{ row: ComparisonRow; seconds: number }> {
   const path = join(outDir, 'baseline.json');
-  const split = createHash('sha256')
-    .update(await readFile(splitManifestPath(dataDir)))
-    .digest('hex');
+  const split = await splitManifestSha256(dataDir);
   const key = JSON.stringify({ side, head, split });
   const cached = await readFile(path, 'utf8')
     .then((text) => JSON.parse(text) as { key: string; row: ComparisonRow })
