@@ -119,6 +119,13 @@ test('refuses a folder that is not a demo dataset, and bad options', async () =>
       (e: unknown) => e instanceof InvalidOptionError && /photosPerPerson/.test(e.message),
     );
   }
+  for (const concurrency of [0, -2, 1.5]) {
+    await assert.rejects(
+      generateDemoDataset({ outDir: join(root, 'bad'), photosPerPerson: 1, concurrency }),
+      (e: unknown) => e instanceof InvalidOptionError && /positive integer for concurrency/.test(e.message),
+      `concurrency ${concurrency}`,
+    );
+  }
 });
 
 test('good lines carry the real SHA-256 and a square box inside the photo; broken lines are as planned', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -9,6 +9,7 @@ import { downloadPhotos, hashFile } from '../src/data/download.js';
 import type { FaceLine } from '../src/data/face-list.js';
 import { readFaceList } from '../src/data/face-list.js';
 import type { DownloadManifest, ManifestEntry } from '../src/data/manifest.js';
+import { InvalidOptionError } from '../src/errors.js';
 import { type Fault, type MirrorServer, startMirror } from './helpers/mirror-server.js';
 import { facescrubImages, facescrubList, repoRoot, SIX_ACTORS } from './helpers/shared.js';
 
@@ -98,6 +99,55 @@ test('injected faults end with the right reason, retried only when transient', a
   assert.equal((await readdir(join(cache, 'photos'))).length, 2);
   await assertCacheClean(cache);
   for (const line of chosen) mirror.setFault(mirror.pathOf(line.url), undefined);
+});
+
+test('a failed periodic manifest save does not fail the run when the final save succeeds', async () => {
+  const cache = await freshCache();
+  // A folder where manifest.json goes makes every save fail (rename onto a folder) until it
+  // is removed at the first photo's outcome; the 80 ms mirror latency spans many 2 ms periods.
+  const blocker = join(cache, 'manifest.json');
+  await mkdir(blocker);
+  let removed = false;
+  const summary = await downloadPhotos({
+    lines: live.slice(0, 2),
+    list: facescrubList,
+    cacheDir: cache,
+    mirror: slowMirror.url,
+    concurrency: 1,
+    manifestIntervalMs: 2,
+    onProgress: (event) => {
+      if (event.kind === 'advance' && !removed) {
+        removed = true;
+        rmSync(blocker, { recursive: true });
+      }
+    },
+  });
+  assert.ok(removed, 'the blocking folder was removed during the run');
+  assert.equal(summary.verified, 2);
+  const manifest = JSON.parse(await readFile(blocker, 'utf8')) as DownloadManifest;
+  assert.equal(manifest.complete, true);
+  assert.equal(manifest.entries.length, 2);
+});
+
+test('a failed final manifest save fails the run, naming the manifest', async () => {
+  const cache = await freshCache();
+  await mkdir(join(cache, 'manifest.json'));
+  await assert.rejects(
+    downloadPhotos({ lines: live.slice(0, 1), list: facescrubList, cacheDir: cache, mirror: mirror.url }),
+    /manifest\.json/,
+  );
+});
+
+test('concurrency must be a positive integer', async () => {
+  const cache = await freshCache();
+  for (const concurrency of [0, -1, 1.5, Number.NaN]) {
+    await assert.rejects(
+      downloadPhotos({ lines: live.slice(0, 1), list: facescrubList, cacheDir: cache, concurrency }),
+      (error: Error) =>
+        error instanceof InvalidOptionError && /positive integer for concurrency/.test(error.message),
+      `concurrency ${concurrency}`,
+    );
+  }
 });
 
 /** Starts the CLI as a child process downloading `subset` lines into `cache` via the slow mirror. */

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import type { FaceLine } from './face-list.js';
 import { type FetchedPhoto, fetchPhoto, PhotoFetchError } from './fetch-photo.js';
@@ -84,6 +85,10 @@ export interface DownloadSummary {
 /** Downloads and verifies the photos of `options.lines`; see the file comment. */
 export async function downloadPhotos(options: DownloadOptions): Promise<DownloadSummary> {
   const { lines, cacheDir, signal, onProgress } = options;
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new InvalidOptionError('concurrency', 'a positive integer', concurrency);
+  }
   const dir = photosDir(cacheDir);
   await mkdir(dir, { recursive: true });
   await removeStaleTemps(cacheDir);
@@ -100,8 +105,9 @@ export async function downloadPhotos(options: DownloadOptions): Promise<Download
     else groups.set(line.sha256, [line]);
   }
 
+  // Saves run one after another. A failed periodic save is not fatal (the next one, or the
+  // final one, rewrites the whole manifest); only the final save decides whether the run fails.
   let saving: Promise<void> = Promise.resolve();
-  let saveError: unknown;
   const save = (complete: boolean): Promise<void> => {
     const entries = [...kept, ...results.values()].sort((a, b) => a.line - b.line);
     const manifest: DownloadManifest = {
@@ -111,14 +117,14 @@ export async function downloadPhotos(options: DownloadOptions): Promise<Download
       complete,
       entries,
     };
-    saving = saving
-      .then(() => writeManifest(cacheDir, manifest))
-      .catch((error: unknown) => {
-        saveError ??= error;
-      });
-    return saving;
+    const written = saving.then(() => writeManifest(cacheDir, manifest));
+    saving = written.catch(() => undefined);
+    return written;
   };
-  const timer = setInterval(() => void save(false), options.manifestIntervalMs ?? 5000);
+  const timer = setInterval(
+    () => void save(false).catch(() => undefined),
+    options.manifestIntervalMs ?? 5000,
+  );
   timer.unref();
 
   const fetchWithRetries = async (line: FaceLine): Promise<FetchedPhoto> => {
@@ -211,15 +217,19 @@ export async function downloadPhotos(options: DownloadOptions): Promise<Download
       }
     }
   };
+  let finalSave: { error: unknown } | undefined;
   try {
-    const workers = Math.max(1, Math.min(options.concurrency ?? 8, queue.length));
+    const workers = Math.max(1, Math.min(concurrency, queue.length));
     await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     clearInterval(timer);
-    await save(!signal?.aborted && results.size === lines.length);
+    // Caught here so that a worker's error, if any, is the one that propagates.
+    await save(!signal?.aborted && results.size === lines.length).catch((error: unknown) => {
+      finalSave = { error };
+    });
     onProgress?.({ kind: 'done', task: 'download' });
   }
-  if (saveError) throw saveError;
+  if (finalSave) throw finalSave.error;
   return summarize(
     [...results.values()].sort((a, b) => a.line - b.line),
     lines.length,

@@ -103,6 +103,9 @@ export async function generateDemoDataset(options: DemoDatasetOptions): Promise<
     throw new InvalidOptionError('photosPerPerson', 'an integer from 1 to 1000', perPerson);
   }
   const concurrency = options.concurrency ?? Math.max(2, availableParallelism());
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new InvalidOptionError('concurrency', 'a positive integer', concurrency);
+  }
   const outDir = resolve(options.outDir);
   const existing = await readMarker(outDir);
   if (
