@@ -18,6 +18,7 @@ import type { ProgressEvent } from '../src/progress.js';
 import type { RunMetrics } from '../src/train/run-outputs.js';
 import { embeddedFontFile } from '../src/viz/font.js';
 import { writeReport } from '../src/viz/report.js';
+import { locateRun } from '../src/viz/run-folder.js';
 import { sfntToWoff } from '../src/viz/woff.js';
 import { lastJson, runCli } from './helpers/capture-cli.js';
 import { makeSmallRun, SMALL_RUN_ACTORS, type SmallRun } from './helpers/small-run.js';
@@ -200,6 +201,26 @@ test('a grid folder finds the data and cache beside it; no transfer gives a note
   const page = await readFile(out, 'utf8');
   assert.match(page, /No transfer-learning comparison yet/);
   assert.match(page, /<td>verified \(SHA-256 matches\)<\/td>/);
+});
+
+test('a standalone grid folder finds the download cache through split.json', async () => {
+  // Data and grid copied away from the run: no cache beside either, only split.json names it.
+  const data = join(temp, 'standalone', 'prepared');
+  const grid = join(temp, 'standalone', 'grid-only');
+  await cp(join(small.dir, 'data'), data, { recursive: true });
+  await cp(join(small.dir, 'grid'), grid, { recursive: true });
+  const metricsPath = join(grid, 'best', 'metrics.json');
+  const metrics = JSON.parse(await readFile(metricsPath, 'utf8'));
+  await writeJsonAtomic(metricsPath, { ...metrics, data });
+  const split = JSON.parse(await readFile(join(data, 'split.json'), 'utf8')) as SplitManifest;
+  assert.equal(split.cache, join(small.dir, 'cache'), 'prepare records the absolute cache path');
+  const run = await locateRun(grid);
+  assert.equal(run.kind, 'grid');
+  assert.equal(run.dataDir, data);
+  assert.equal(run.cacheDir, join(small.dir, 'cache'));
+  const result = await writeReport({ run: grid, out: join(temp, 'standalone.html') });
+  assert.ok(result.sections.includes('dataset'));
+  assert.match(await readFile(result.path, 'utf8'), /<td>verified \(SHA-256 matches\)<\/td>/);
 });
 
 test('the download cache named in run.json is found when it is not RUN/cache', async () => {

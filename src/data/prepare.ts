@@ -121,7 +121,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
   const unusable = new Set(failures.map((f) => f.sha256));
   const cropped = photos.filter((p) => !unusable.has(p.sha256));
   const byHash = new Map(cropped.map((p) => [p.sha256, p]));
-  const manifestOut = splitManifest(split, byHash, failures, options.list, sides);
+  const manifestOut = splitManifest(split, byHash, failures, { list: options.list, cache: cacheDir }, sides);
   await writeSplitManifest(options.outDir, manifestOut);
   files.push(splitManifestPath(options.outDir));
 
@@ -182,7 +182,7 @@ function splitManifest(
   split: DatasetSplit,
   byHash: Map<string, DatasetPhoto>,
   failures: CropFailureRecord[],
-  list: string,
+  sources: { list: string; cache: string },
   sides: number[],
 ): SplitManifest {
   const photos: Record<string, SplitManifestPhoto> = {};
@@ -197,7 +197,8 @@ function splitManifest(
     version: 1,
     seed: split.seed,
     sizes: split.sizes,
-    list,
+    list: resolve(sources.list),
+    cache: resolve(sources.cache),
     sides,
     actors: split.actors,
     counts: split.counts,

@@ -37,8 +37,13 @@ export interface SplitManifest {
   version: 1;
   seed: number;
   sizes: SplitSizes;
-  /** The list file the photos came from. */
+  /** The list file the photos came from (absolute path). */
   list: string;
+  /**
+   * The download cache the photos came from (absolute path), for tools that need the download
+   * manifest (the report). Absent from manifests written before it was recorded.
+   */
+  cache?: string;
   /** Crop sides written, each as `faces_<side>.npz`. */
   sides: number[];
   /** Actor names; label i is `actors[i]`. */

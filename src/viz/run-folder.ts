@@ -88,8 +88,8 @@ export async function locateRun(dir: string): Promise<RunFolder> {
   }
 
   const cacheCandidates: string[] = [];
-  const recorded = (split as { cache?: unknown } | undefined)?.cache;
-  if (typeof recorded === 'string' && recorded !== '') cacheCandidates.push(resolve(recorded));
+  // `facelab prepare` records the cache it read in split.json.
+  if (typeof split?.cache === 'string' && split.cache !== '') cacheCandidates.push(resolve(split.cache));
   // `facelab run --cache DIR` records the cache it used in run.json.
   if (kind === 'run') {
     const runCache = await readRunJsonCache(join(root, 'run.json'));
