@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { downloadPhotos, hashFile } from '../src/data/download.js';
 import { readFaceList } from '../src/data/face-list.js';
@@ -154,7 +154,10 @@ test('a re-run re-hashes and skips cached photos, and replaces a corrupt one', a
   await writeFile(join(cache, victim.file!), 'not the photo');
   await writeFile(join(cache, 'photos', `.${victim.sha256}.999999.deadbeef.tmp`), 'stale half file');
   const before = new Map(mirror.requests);
-  const summary = await downloadPhotos({ lines, list: facescrubList, cacheDir: cache, mirror: mirror.url });
+  // A relative list path is recorded absolute.
+  const list = relative(process.cwd(), facescrubList);
+  const summary = await downloadPhotos({ lines, list, cacheDir: cache, mirror: mirror.url });
+  assert.equal((await readManifest(cache)).list, facescrubList);
   assert.equal(summary.verified, 581);
   assert.equal(summary.photos, 580);
   assert.equal(summary.cached, 579, 'every photo but the corrupted one comes from the cache');

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { prepareDataset } from '../src/data/prepare.js';
 import { runTransfer } from '../src/transfer/transfer.js';
 import { runCliProcess } from './helpers/cli-process.js';
 import { makeFakeCache } from './helpers/fake-cache.js';
-import { facescrubList, SIX_ACTORS } from './helpers/shared.js';
+import { facescrubList, repoRoot, SIX_ACTORS } from './helpers/shared.js';
 
 let tmp: string;
 let dataDir: string;
@@ -39,14 +39,15 @@ const runCli = runCliProcess;
 
 test('facelab transfer --backbone face: ≥ 95 % test accuracy with the default head, compared with raw pixels', async (t) => {
   const out = join(tmp, 'face');
+  // Relative paths on the command line (the CLI runs in the repository folder).
   const run = await runCli([
     'transfer',
     '--data',
-    dataDir,
+    relative(repoRoot, dataDir),
     '--backbone',
     'face',
     '--out',
-    out,
+    relative(repoRoot, out),
     '--json',
     '--threads',
     '2',
@@ -84,6 +85,9 @@ test('facelab transfer --backbone face: ≥ 95 % test accuracy with the default 
     [['face descriptor', expected]],
   );
   assert.deepEqual(comparison.head, { hidden: 300, batch: 32, lr: 1e-3, epochs: 200, seed: 0 });
+  const metrics = JSON.parse(await readFile(join(out, 'head-face-descriptor', 'metrics.json'), 'utf8'));
+  assert.equal(metrics.data, dataDir, 'the data folder is recorded as an absolute path');
+  assert.equal(metrics.features, join(out, 'features-face-descriptor.npz'), 'so is the features file');
 
   // The same job again reuses the cached features and baseline and gives the same numbers.
   const again = await runTransfer({ dataDir, outDir: out, backbone: 'face', threads: 2 });

@@ -33,7 +33,7 @@ import { mirrorUrl } from './mirror-url.js';
 export interface DownloadOptions {
   /** The usable lines to download (from `readFaceList`). */
   lines: readonly FaceLine[];
-  /** The list file the lines come from; recorded in the manifest. */
+  /** The list file the lines come from; recorded in the manifest as an absolute path. */
   list: string;
   /** Cache folder; created if missing. Photos go to `photos/`, the manifest to `manifest.json`. */
   cacheDir: string;
@@ -112,7 +112,7 @@ export async function downloadPhotos(options: DownloadOptions): Promise<Download
     const entries = [...kept, ...results.values()].sort((a, b) => a.line - b.line);
     const manifest: DownloadManifest = {
       version: 1,
-      list: options.list,
+      list: resolve(options.list),
       updated: new Date().toISOString(),
       complete,
       entries,

@@ -42,7 +42,7 @@ export interface ManifestEntry {
 /** The whole manifest file. */
 export interface DownloadManifest {
   version: 1;
-  /** The list file the entries come from. */
+  /** The list file the entries come from (absolute path; older manifests may hold a relative one). */
   list: string;
   /** ISO time of the last write. */
   updated: string;

@@ -12,7 +12,7 @@
  *   hyper-parameters: accuracy, test error and error reduction of each.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../data/atomic-file.js';
 import { loadPrepared } from '../data/dataset.js';
 import { splitManifestSha256 } from '../data/split-manifest.js';
@@ -109,11 +109,12 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
 
   const data = headData(features.set);
   const method = `${features.backbone} ${features.layer}${options.grid ? ' (grid)' : ''}`;
+  // Absolute, so the recorded paths stay valid wherever the metrics are read from.
   const extra = {
-    data: options.dataDir,
+    data: resolve(options.dataDir),
     backbone: features.backbone,
     layer: features.layer,
-    features: featurePath,
+    features: resolve(featurePath),
   };
   let result: { accuracy: Accuracy; seconds: number };
   let chosen: TransferResult['chosen'];
