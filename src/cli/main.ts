@@ -70,6 +70,7 @@ ${rows.join('\n')}
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const verbose = rest.includes('--verbose');
+  if (name === 'help' && rest[0] !== undefined && rest[0] in commands) return main([rest[0], '--help']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp());
     return name === undefined ? 2 : 0;
@@ -87,10 +88,33 @@ export async function main(argv: string[]): Promise<number> {
     const command = await entry.load();
     return await command.run(rest);
   } catch (error) {
-    const isUser = error instanceof UserError;
-    const message = error instanceof Error ? error.message : String(error);
+    const pathProblem = userPathProblem(error);
+    const isUser = error instanceof UserError || pathProblem !== undefined;
+    const message = pathProblem ?? (error instanceof Error ? error.message : String(error));
     process.stderr.write(`facelab ${name}: ${isUser ? '' : 'error: '}${message}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUser ? 2 : 1;
   }
+}
+
+/** System error codes that mean the user named a path that cannot be used as given. */
+const PATH_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'is a folder, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EEXIST: 'a file is in the way of a folder',
+};
+
+/**
+ * One clear line for a file-system error on a path the user gave (e.g. `--out` under a file or
+ * in a read-only folder): these are user errors (exit 2), not crashes. Undefined for anything else.
+ */
+function userPathProblem(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (code === undefined || path === undefined || !(code in PATH_ERRORS)) return undefined;
+  return `cannot use ${path}: ${PATH_ERRORS[code]} (${code})`;
 }
