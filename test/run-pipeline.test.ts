@@ -15,7 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { link, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseFaceList } from '../src/data/face-list.js';
 import { generateDemoDataset } from '../src/demo/synthetic-dataset.js';
@@ -118,8 +118,10 @@ async function results(dir: string) {
   const grid = await readJson(join(dir, 'grid', 'grid.json'));
   const metrics = await readJson(join(dir, 'grid', 'best', 'metrics.json'));
   const comparison = await readJson(join(dir, 'transfer', 'comparison.json'));
+  const split = await readJson(join(dir, 'data', 'split.json'));
   return {
-    split: await readJson(join(dir, 'data', 'split.json')),
+    // Each run's split.json names its own cache: compared relative to the run folder.
+    split: { ...split, cache: relative(dir, split.cache) },
     grid: {
       points: grid.points,
       best: grid.best,
