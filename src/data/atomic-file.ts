@@ -35,3 +35,16 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
 export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
   await writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
 }
+
+/**
+ * True when a process with this id exists (signal 0 probes without signalling). A process of
+ * another user (EPERM) counts as alive: its temp files and locks must be spared too.
+ */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
+import { isProcessAlive } from './atomic-file.js';
 import type { FaceLine } from './face-list.js';
 import { type FetchedPhoto, fetchPhoto, PhotoFetchError } from './fetch-photo.js';
 import { IMAGE_EXTENSIONS } from './image-sniff.js';
@@ -317,17 +318,8 @@ async function removeStaleTemps(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
     if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
     const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)?.[1]);
-    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+    if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) continue;
     await rm(join(dir, name), { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -22,6 +22,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isProcessAlive } from '../data/atomic-file.js';
 import { InvalidOptionError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { deriveSeed } from '../random.js';
@@ -248,18 +249,8 @@ async function removeStaleTemps(outDir: string): Promise<void> {
     if (!name.startsWith(prefix)) continue;
     const match = /^(\d+)\.[0-9a-f]{8}\.tmp(\.old)?$/.exec(name.slice(prefix.length));
     const pid = Number(match?.[1]);
-    if (!match || pid === process.pid || isAlive(pid)) continue;
+    if (!match || pid === process.pid || isProcessAlive(pid)) continue;
     await rm(join(dirname(outDir), name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { tempPathFor } from '../data/atomic-file.js';
+import { isProcessAlive, tempPathFor } from '../data/atomic-file.js';
 import { UserError } from '../errors.js';
 
 /** A held lock; `release()` removes it. */
@@ -47,19 +47,10 @@ export async function acquireRunLock(path: string, folder: string): Promise<RunL
 
 async function takeOverIfStale(path: string, folder: string): Promise<void> {
   const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
     throw new UserError(
       `${folder} is in use by another facelab run (process ${owner}); wait for it or stop it`,
     );
   }
   await rm(path, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
