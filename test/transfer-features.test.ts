@@ -4,7 +4,7 @@
  * the face backbone's 150 px crops are resized in memory).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -81,6 +81,15 @@ test('tapModel makes an inner tensor the only output, drops what it does not nee
   assert.throws(
     () => tapModel(model, { outputs: ['nope'] }),
     (e: unknown) => e instanceof UserError && /'nope'/.test(e.message),
+  );
+  // Errors name the model's file when the caller gives it.
+  assert.throws(
+    () => tapModel(model, { outputs: ['nope'], source: 'models/tiny.onnx' }),
+    /^UserError: models\/tiny\.onnx has no tensor named 'nope'/,
+  );
+  assert.throws(
+    () => describeModel(new TextEncoder().encode('not a model'), 'models/notes.onnx'),
+    /^UserError: models\/notes\.onnx is not an ONNX model/,
   );
   assert.deepEqual(
     describeModel(tapModel(model, { outputs: ['y'], batchDim: false })).inputs[0]?.dims,
@@ -246,6 +255,16 @@ test('facelab features refuses bad requests with exit code 2 and a message namin
     [['--backbone', 'face', '--preprocess', 'bgr'], /--preprocess.*'bgr'/],
     [['--backbone', 'face', '--layer', 'fc9'], /--layer.*'fc9'/],
   ];
+  // Model files that are not ONNX, or lack the tensor asked for: the message names the file.
+  const notes = join(tmp, 'notes.onnx');
+  await writeFile(notes, 'these are notes, not a model\n');
+  const tiny = join(tmp, 'tiny.onnx');
+  await writeFile(tiny, tinyModel());
+  cases.push(
+    [['--backbone', 'onnx', '--weights', notes], /notes\.onnx is not an ONNX model/],
+    [['--backbone', 'alexnet', '--weights', notes], /notes\.onnx is not an ONNX model/],
+    [['--backbone', 'onnx', '--weights', tiny, '--layer', 'nope'], /tiny\.onnx has no tensor named 'nope'/],
+  );
   for (const [flags, message] of cases) {
     const run = await runCli(['features', '--data', dataDir, '--out', out, ...flags]);
     assert.equal(run.code, 2, `${flags.join(' ')}: ${run.stderr}`);

@@ -50,6 +50,8 @@ export interface TapOptions {
    * any size can be fed (exports often fix it at 1). `false` keeps the declared dims. Default 'batch'.
    */
   batchDim?: string | false;
+  /** The model's file (or what it is), named in error messages. Default 'the model'. */
+  source?: string;
 }
 
 const typeNames = new Map<number, ElementType>([
@@ -60,9 +62,12 @@ const typeNames = new Map<number, ElementType>([
   [onnx.TensorProto.DataType.BOOL, 'bool'],
 ]);
 
-/** Lists the inputs, outputs, nodes and weight shapes of an ONNX model. */
-export function describeModel(bytes: Uint8Array): ModelSummary {
-  const model = decode(bytes);
+/**
+ * Lists the inputs, outputs, nodes and weight shapes of an ONNX model. `source` (the model's
+ * file) is named in the `UserError` thrown for bytes that are not a usable ONNX model.
+ */
+export function describeModel(bytes: Uint8Array, source = DEFAULT_SOURCE): ModelSummary {
+  const model = decode(bytes, source);
   const graph = model.graph!;
   const initializers: Record<string, number[]> = {};
   for (const init of graph.initializer ?? []) initializers[init.name ?? ''] = (init.dims ?? []).map(Number);
@@ -89,7 +94,8 @@ export function describeModel(bytes: Uint8Array): ModelSummary {
  * const bytes = tapModel(await readFile('alexnet.onnx'), { outputs: ['/features/features.12/MaxPool_output_0'] });
  */
 export function tapModel(bytes: Uint8Array, options: TapOptions): Uint8Array {
-  const model = decode(bytes);
+  const source = options.source ?? DEFAULT_SOURCE;
+  const model = decode(bytes, source);
   const graph = model.graph!;
   if (options.outputs.length === 0) throw new UserError('tapModel: no output tensors were asked for');
   const known = knownTypes(graph);
@@ -99,7 +105,7 @@ export function tapModel(bytes: Uint8Array, options: TapOptions): Uint8Array {
   for (const name of options.outputs) {
     if (!produced.has(name)) {
       const sample = [...produced].slice(0, 8).join(', ');
-      throw new UserError(`the model has no tensor named '${name}' (tensors include: ${sample}…)`);
+      throw new UserError(`${source} has no tensor named '${name}' (tensors include: ${sample}…)`);
     }
   }
 
@@ -142,14 +148,18 @@ export function tapModel(bytes: Uint8Array, options: TapOptions): Uint8Array {
 
 /**
  * The values of one float32 weight (initializer) of a model, row-major, with its dims; for
- * inspecting weights and checking them in tests. Throws a `UserError` when there is no such
- * float32 weight.
+ * inspecting weights and checking them in tests. Throws a `UserError`, naming `source` (the
+ * model's file), when there is no such float32 weight.
  */
-export function readInitializer(bytes: Uint8Array, name: string): { data: Float32Array; dims: number[] } {
-  const graph = decode(bytes).graph!;
+export function readInitializer(
+  bytes: Uint8Array,
+  name: string,
+  source = DEFAULT_SOURCE,
+): { data: Float32Array; dims: number[] } {
+  const graph = decode(bytes, source).graph!;
   const init = (graph.initializer ?? []).find((t) => t.name === name);
   if (!init || init.dataType !== onnx.TensorProto.DataType.FLOAT) {
-    throw new UserError(`the model has no float32 weight named '${name}'`);
+    throw new UserError(`${source} has no float32 weight named '${name}'`);
   }
   const dims = (init.dims ?? []).map(Number);
   const raw = init.rawData;
@@ -161,20 +171,25 @@ export function readInitializer(bytes: Uint8Array, name: string): { data: Float3
   return { data, dims };
 }
 
-function decode(bytes: Uint8Array): ModelProto {
+/** How errors name a model whose file the caller did not give. */
+const DEFAULT_SOURCE = 'the model';
+
+function decode(bytes: Uint8Array, source: string): ModelProto {
   let model: ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (error) {
-    throw new UserError(`not an ONNX model (${error instanceof Error ? error.message : String(error)})`);
+    throw new UserError(
+      `${source} is not an ONNX model (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
-  if (!model.graph) throw new UserError('not an ONNX model (no graph)');
+  if (!model.graph) throw new UserError(`${source} is not an ONNX model (no graph)`);
   const external = (model.graph.initializer ?? []).find(
     (t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL,
   );
   if (external) {
     throw new UserError(
-      `the model keeps weight '${external.name}' in an external data file; re-export it as one .onnx file`,
+      `${source} keeps weight '${external.name}' in an external data file; re-export it as one .onnx file`,
     );
   }
   return model;

@@ -23,6 +23,8 @@ export interface BackboneSpec {
   side: number;
   /** How crops become the model's input. */
   preprocess: Preprocess;
+  /** The model's file (or how it was made), named in error messages. Default: `name`. */
+  source?: string;
 }
 
 /** Options of `Backbone.load`. */
@@ -60,8 +62,9 @@ export class Backbone {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new InvalidOptionError('batchSize', 'a positive integer', batchSize);
-    const tapped = tapModel(spec.model, { outputs: [spec.tensor] });
-    const { inputs } = describeModel(tapped);
+    const source = spec.source ?? spec.name;
+    const tapped = tapModel(spec.model, { outputs: [spec.tensor], source });
+    const { inputs } = describeModel(tapped, source);
     if (inputs.length !== 1) {
       throw new UserError(
         `${spec.name}: expected a model with one image input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`,

@@ -101,24 +101,26 @@ export async function resolveBackbone(choice: BackboneChoice): Promise<ResolvedB
           `See the ${ALEXNET_README_SECTION} for the one-line torchvision export (--random-weights SEED runs the pipeline on random weights, useless for accuracy).`,
       );
     }
-    const summary = describeModel(model);
+    const source = choice.weights ?? `AlexNet with random weights (seed ${choice.randomWeights})`;
+    const summary = describeModel(model, source);
     const layer = choice.layer ?? 'pool5';
-    return finish('alexnet', model, summary, layer, resolveAlexnetLayer(summary, layer), choice);
+    return finish('alexnet', source, model, summary, layer, resolveAlexnetLayer(summary, layer), choice);
   }
   if (backbone === 'onnx') {
     if (choice.weights === undefined) throw new UserError('--backbone onnx needs --weights FILE.onnx');
     const model = await readModel(choice.weights);
-    const summary = describeModel(model);
+    const summary = describeModel(model, choice.weights);
     const layer = choice.layer ?? summary.outputs[0]?.name;
     if (layer === undefined)
       throw new UserError(`${choice.weights} declares no outputs; name a tensor with --layer`);
-    return finish(choice.weights, model, summary, layer, layer, choice);
+    return finish(choice.weights, choice.weights, model, summary, layer, layer, choice);
   }
   throw new InvalidOptionError('--backbone', BACKBONE_KINDS.join(' | '), backbone);
 }
 
 function finish(
   name: string,
+  source: string,
   model: Uint8Array,
   summary: ModelSummary,
   layer: string,
@@ -140,7 +142,7 @@ function finish(
       `${name}: its input '${input.name}' is fixed at ${side} px, not --side ${choice.side}`,
     );
   }
-  return { name, model, layer, tensor, side, preprocess, modelSha256: sha256(model) };
+  return { name, source, model, layer, tensor, side, preprocess, modelSha256: sha256(model) };
 }
 
 async function readModel(path: string): Promise<Uint8Array> {
