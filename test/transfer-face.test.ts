@@ -161,4 +161,18 @@ test('face backbone errors name the bad value', async () => {
   );
   await writeFile(join(tmp, 'short.bin'), new Uint8Array(100));
   await assert.rejects(readTfjsWeights(truncated), /end inside 'fc'/);
+  // A manifest whose shard is missing: a UserError naming both.
+  const orphan = join(tmp, 'orphan-weights_manifest.json');
+  await writeFile(
+    orphan,
+    JSON.stringify([{ paths: ['gone.bin'], weights: [{ name: 'fc', shape: [2], dtype: 'float32' }] }]),
+  );
+  await assert.rejects(
+    readTfjsWeights(orphan),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.message.includes(orphan) &&
+      e.message.includes(join(tmp, 'gone.bin')) &&
+      !e.message.includes('\n'),
+  );
 });

@@ -49,12 +49,24 @@ export async function readTfjsWeights(manifestPath: string): Promise<Map<string,
   }
   const weights = new Map<string, NamedWeight>();
   for (const group of groups) {
-    const shards = await Promise.all(group.paths.map((p) => readFile(join(dirname(manifestPath), p))));
+    const shards = await Promise.all(group.paths.map((p) => readShard(manifestPath, p)));
     const bytes = new Uint8Array(Buffer.concat(shards));
     for (const [name, weight] of decodeTfjsWeights(group.weights, bytes, manifestPath))
       weights.set(name, weight);
   }
   return weights;
+}
+
+/** One `.bin` shard, beside the manifest; a missing or unreadable one is a `UserError` naming both. */
+async function readShard(manifestPath: string, shard: string): Promise<Buffer> {
+  const path = join(dirname(manifestPath), shard);
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new UserError(
+      `cannot read ${path}, a weights shard named by the TF.js weights manifest ${manifestPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
 }
 
 /** Decodes the weights of one manifest group from the concatenated bytes of its shards. */
