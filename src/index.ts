@@ -191,8 +191,8 @@ export { SYNTHETIC_NAMES, syntheticPeople } from './demo/synthetic-people.js';
 // Keep the blank line after each section's header: Biome sorts exports only within the blocks
 // such a comment separates. test/index.test.ts checks every value exported here.
 
-export type { ActorUnitsOptions, ActorUnitsResult, UnitRank } from './viz/actor-units.js';
-export { writeActorUnits } from './viz/actor-units.js';
+export type { ActorsUnitsOptions, ActorUnitsOptions, ActorUnitsResult, UnitRank } from './viz/actor-units.js';
+export { writeActorsUnits, writeActorUnits } from './viz/actor-units.js';
 export type { ReportOptions, ReportResult } from './viz/report.js';
 export { writeReport } from './viz/report.js';
 export type { RunFolder } from './viz/run-folder.js';

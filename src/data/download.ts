@@ -200,28 +200,37 @@ export async function downloadPhotos(options: DownloadOptions): Promise<Download
   let next = 0;
   const counts = { verified: 0, failed: 0 };
   onProgress?.({ kind: 'start', task: 'download', total: lines.length });
+  // The first failure (e.g. a full disk) stops every worker from taking more work, and is
+  // re-thrown only once all of them have finished: the manifest is then final, not a snapshot
+  // of downloads still running.
+  let workerFailure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < queue.length && !signal?.aborted) {
-      const entries = await runGroup(queue[next++]!);
-      for (const entry of entries ?? []) {
-        results.set(entry.line, entry);
-        counts[entry.status === 'failed' ? 'failed' : 'verified']++;
+    try {
+      while (next < queue.length && !signal?.aborted && !workerFailure) {
+        const entries = await runGroup(queue[next++]!);
+        for (const entry of entries ?? []) {
+          results.set(entry.line, entry);
+          counts[entry.status === 'failed' ? 'failed' : 'verified']++;
+        }
+        if (entries) {
+          onProgress?.({
+            kind: 'advance',
+            task: 'download',
+            done: results.size,
+            total: lines.length,
+            detail: `${counts.verified} verified, ${counts.failed} failed`,
+          });
+        }
       }
-      if (entries) {
-        onProgress?.({
-          kind: 'advance',
-          task: 'download',
-          done: results.size,
-          total: lines.length,
-          detail: `${counts.verified} verified, ${counts.failed} failed`,
-        });
-      }
+    } catch (error) {
+      workerFailure ??= { error };
     }
   };
   let finalSave: { error: unknown } | undefined;
   try {
     const workers = Math.max(1, Math.min(concurrency, queue.length));
     await Promise.all(Array.from({ length: workers }, worker));
+    if (workerFailure) throw workerFailure.error;
   } finally {
     clearInterval(timer);
     // Caught here so that a worker's error, if any, is the one that propagates.

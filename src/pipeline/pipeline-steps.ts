@@ -20,7 +20,7 @@ import { GRID_FILES, runGrid } from '../train/grid-outputs.js';
 import type { GridSelection } from '../train/grid-search.js';
 import { RUN_FILES } from '../train/run-outputs.js';
 import { type HeadOptions, runTransfer } from '../transfer/transfer.js';
-import { type ActorUnitsResult, writeActorUnits } from '../viz/actor-units.js';
+import { type ActorUnitsResult, writeActorsUnits } from '../viz/actor-units.js';
 import { writeReport } from '../viz/report.js';
 import { actorSlug, type RunLayout } from './run-layout.js';
 import type { PipelineStep } from './step-runner.js';
@@ -208,24 +208,24 @@ function unitsStep(context: StepContext): PipelineStep {
       const document: UnitsDocument = { actors: [] };
       const files = await actorFiles();
       context.onProgress?.({ kind: 'start', task: 'units', total: files.length });
-      for (const [index, { actor, file }] of files.entries()) {
-        context.signal?.throwIfAborted();
-        const result = await writeActorUnits({
-          run: layout.root,
-          actor,
-          top: context.unitsTop,
-          rank: 'frequency',
-          out: join(layout.units, file),
-        });
-        document.actors.push({ actor: result.actor, rank: result.rank, units: result.units, file });
-        context.onProgress?.({
-          kind: 'advance',
-          task: 'units',
-          done: index + 1,
-          total: files.length,
-          detail: actor,
-        });
-      }
+      await writeActorsUnits({
+        run: layout.root,
+        top: context.unitsTop,
+        rank: 'frequency',
+        figures: files.map(({ actor, file }) => ({ actor, out: join(layout.units, file) })),
+        onFigure: (result, index) => {
+          context.signal?.throwIfAborted();
+          const { actor, rank, units } = result;
+          document.actors.push({ actor, rank, units, file: files[index]!.file });
+          context.onProgress?.({
+            kind: 'advance',
+            task: 'units',
+            done: index + 1,
+            total: files.length,
+            detail: result.actor,
+          });
+        },
+      });
       context.onProgress?.({ kind: 'done', task: 'units' });
       await writeJsonAtomic(layout.unitsJson, document);
       return { actors: files.length };

@@ -74,21 +74,45 @@ const PNG_DENSITY = 144;
  * r.units // → [{ index: 141, wins: 19 }, { index: 7, wins: 11 }, { index: 52, wins: 9 }]
  */
 export async function writeActorUnits(options: ActorUnitsOptions): Promise<ActorUnitsResult> {
+  const { actor, out, ...shared } = options;
+  const [result] = await writeActorsUnits({ ...shared, figures: [{ actor, out }] });
+  return result!;
+}
+
+/** Options of {@link writeActorsUnits}: {@link ActorUnitsOptions} for several actors of one run. */
+export interface ActorsUnitsOptions extends Omit<ActorUnitsOptions, 'actor' | 'out'> {
+  /** Each actor and the PNG to write for it. */
+  figures: readonly { actor: string; out: string }[];
+  /** Called after each figure is written (progress). */
+  onFigure?: (result: ActorUnitsResult, index: number) => void;
+}
+
+/**
+ * Draws the top hidden units of several actors of one run: the first layer and the training
+ * crops are loaded once for all of them (a list of hundreds of actors would otherwise reload
+ * the dataset for each).
+ */
+export async function writeActorsUnits(options: ActorsUnitsOptions): Promise<ActorUnitsResult[]> {
   const rank = options.rank ?? 'frequency';
   checkRankOptions(options.top, rank);
-  const run = await locateRun(options.run);
-  const context = await loadUnitsContext(run);
-  const figure = actorUnitsFigure(context, options.actor, {
-    rank,
-    ...(options.top === undefined ? {} : { top: options.top }),
-  });
-  await writeFileAtomic(options.out, await svgToPng(figure.svg, { density: PNG_DENSITY }));
-  return {
-    actor: figure.actor,
-    rank,
-    units: figure.units.map((u) => ({ index: u.index, wins: u.wins })),
-    out: options.out,
-  };
+  const context = await loadUnitsContext(await locateRun(options.run));
+  const results: ActorUnitsResult[] = [];
+  for (const { actor, out } of options.figures) {
+    const figure = actorUnitsFigure(context, actor, {
+      rank,
+      ...(options.top === undefined ? {} : { top: options.top }),
+    });
+    await writeFileAtomic(out, await svgToPng(figure.svg, { density: PNG_DENSITY }));
+    const result: ActorUnitsResult = {
+      actor: figure.actor,
+      rank,
+      units: figure.units.map((u) => ({ index: u.index, wins: u.wins })),
+      out,
+    };
+    results.push(result);
+    options.onFigure?.(result, results.length - 1);
+  }
+  return results;
 }
 
 /**
