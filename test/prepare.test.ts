@@ -3,12 +3,12 @@ import { copyFile, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { main } from '../src/cli/main.js';
 import { cropFace } from '../src/data/crop.js';
 import { loadPrepared } from '../src/data/dataset.js';
 import type { DownloadManifest } from '../src/data/manifest.js';
 import type { SplitManifest } from '../src/data/split-manifest.js';
 import { UserError } from '../src/errors.js';
+import { runCli } from './helpers/capture-cli.js';
 import { type FakeCache, makeFakeCache } from './helpers/fake-cache.js';
 import { pythonMissing, runPython } from './helpers/python.js';
 import { facescrubList, SIX_ACTORS } from './helpers/shared.js';
@@ -17,31 +17,7 @@ let cache: FakeCache;
 let temp = '';
 const out = () => join(temp, 'six');
 
-/**
- * Runs the CLI in-process and captures what it prints. Only string writes are captured: the
- * CLI writes strings, while the test runner streams its own (binary) reports through the same
- * process.stdout and must not be swallowed.
- */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const writeOut = process.stdout.write;
-  const writeErr = process.stderr.write;
-  const capture = (into: string[], original: typeof writeOut, stream: NodeJS.WriteStream) =>
-    ((chunk: string | Uint8Array, ...rest: never[]) =>
-      typeof chunk === 'string'
-        ? into.push(chunk) > 0
-        : original.call(stream, chunk, ...rest)) as typeof writeOut;
-  process.stdout.write = capture(stdout, writeOut, process.stdout);
-  process.stderr.write = capture(stderr, writeErr, process.stderr);
-  try {
-    const code = await main(args);
-    return { code, stdout: stdout.join(''), stderr: stderr.join('') };
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-  }
-}
+const run = runCli;
 
 const lastJson = (stdout: string): Record<string, unknown> =>
   JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;

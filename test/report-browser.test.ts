@@ -15,7 +15,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { writeJsonAtomic } from '../src/data/atomic-file.js';
 import { writeReport } from '../src/viz/report.js';
 import { repoRoot } from './helpers/shared.js';
-import { makeSmallRun, SMALL_RUN_ACTORS, type SmallRun } from './helpers/small-run.js';
+import { makeSmallRun, SAMPLE_COMPARISON, SMALL_RUN_ACTORS, type SmallRun } from './helpers/small-run.js';
 
 const CHROMIUM = process.env.FACELAB_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT = join(repoRoot, 'test-output');
@@ -40,24 +40,8 @@ let browser: Browser | undefined;
 
 before(async () => {
   small = await makeSmallRun();
-  await writeJsonAtomic(join(small.dir, 'transfer', 'comparison.json'), {
-    head: { hidden: 300, batch: 32, lr: 0.001, epochs: 200, seed: 0 },
-    baseline: {
-      method: 'raw pixels 32 px',
-      features: 3072,
-      accuracy: { train: 1, val: 0.8, test: 0.75 },
-      testError: 0.25,
-    },
-    rows: [
-      {
-        method: 'face descriptor',
-        features: 128,
-        accuracy: { train: 1, val: 0.975, test: 0.95 },
-        testError: 0.05,
-        errorReduction: 0.8,
-      },
-    ],
-  });
+  await writeJsonAtomic(join(small.dir, 'transfer', 'comparison.json'), SAMPLE_COMPARISON);
+
   report = (await writeReport({ run: small.dir })).path;
   await mkdir(OUTPUT, { recursive: true });
 });

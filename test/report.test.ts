@@ -21,7 +21,7 @@ import { writeReport } from '../src/viz/report.js';
 import { locateRun } from '../src/viz/run-folder.js';
 import { sfntToWoff } from '../src/viz/woff.js';
 import { lastJson, runCli } from './helpers/capture-cli.js';
-import { makeSmallRun, SMALL_RUN_ACTORS, type SmallRun } from './helpers/small-run.js';
+import { makeSmallRun, SAMPLE_COMPARISON, SMALL_RUN_ACTORS, type SmallRun } from './helpers/small-run.js';
 
 let temp = '';
 let small: SmallRun;
@@ -29,25 +29,7 @@ let html = '';
 let sections: string[] = [];
 const events: ProgressEvent[] = [];
 
-/** A comparison.json as `facelab transfer` writes it (numbers made up, shape real). */
-const COMPARISON = {
-  head: { hidden: 300, batch: 32, lr: 0.001, epochs: 200, seed: 0 },
-  baseline: {
-    method: 'raw pixels 32 px',
-    features: 3072,
-    accuracy: { train: 1, val: 0.8, test: 0.75 },
-    testError: 0.25,
-  },
-  rows: [
-    {
-      method: 'face descriptor',
-      features: 128,
-      accuracy: { train: 1, val: 0.975, test: 0.95 },
-      testError: 0.05,
-      errorReduction: 0.8,
-    },
-  ],
-};
+const COMPARISON = SAMPLE_COMPARISON;
 
 before(async () => {
   temp = await mkdtemp(join(tmpdir(), 'facelab-report-'));

@@ -56,3 +56,23 @@ export async function makeSmallRun(): Promise<SmallRun> {
   });
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** A comparison.json as `facelab transfer` writes it (numbers made up, shape real). */
+export const SAMPLE_COMPARISON = {
+  head: { hidden: 300, batch: 32, lr: 0.001, epochs: 200, seed: 0 },
+  baseline: {
+    method: 'raw pixels 32 px',
+    features: 3072,
+    accuracy: { train: 1, val: 0.8, test: 0.75 },
+    testError: 0.25,
+  },
+  rows: [
+    {
+      method: 'face descriptor',
+      features: 128,
+      accuracy: { train: 1, val: 0.975, test: 0.95 },
+      testError: 0.05,
+      errorReduction: 0.8,
+    },
+  ],
+};
