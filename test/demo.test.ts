@@ -4,7 +4,8 @@
  * synthetic, and a re-run skips everything; the grid flags shrink a demo.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -89,3 +90,31 @@ test('grid flags shrink a demo', async () => {
   );
   assert.equal(head.epochs, 10);
 });
+
+test('a demo in a folder another live run holds leaves that run’s dataset alone', async () => {
+  const out = join(temp, 'tiny'); // written by the test above
+  const listBefore = await listing(join(out, 'dataset'));
+  const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    await writeFile(join(out, '.run.lock'), `${holder.pid}\n`);
+    const result = await demo(['--out', out, '--photos', '9', '--json']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr.trim(),
+      new RegExp(`in use by another facelab run \\(process ${holder.pid}\\)`),
+    );
+    assert.deepEqual(await listing(join(out, 'dataset')), listBefore, 'the dataset was not regenerated');
+  } finally {
+    holder.kill();
+    await rm(join(out, '.run.lock'), { force: true });
+  }
+});
+
+/** Names, sizes and modification times of every file below `dir`. */
+async function listing(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return Promise.all(
+    files.sort().map(async (f) => `${f} ${(await stat(f)).size} ${(await stat(f)).mtimeMs}`),
+  );
+}

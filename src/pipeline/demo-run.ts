@@ -10,6 +10,7 @@ import { startPhotoServer } from '../demo/photo-server.js';
 import { generateDemoDataset } from '../demo/synthetic-dataset.js';
 import type { OnProgress } from '../progress.js';
 import { checkRunFolder, runLayout } from './run-layout.js';
+import { acquireRunLock } from './run-lock.js';
 import { type PipelineOptions, type PipelineResult, runPipeline } from './run-pipeline.js';
 
 /**
@@ -63,26 +64,35 @@ export interface DemoResult extends PipelineResult {
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const out = resolve(options.out ?? DEFAULT_DEMO_DIR);
   const { out: _, photosPerPerson, datasetSeed, ...pipeline } = options;
-  await checkRunFolder(runLayout(out), [DATASET_DIR]);
-  const dataset = await generateDemoDataset({
-    outDir: join(out, DATASET_DIR),
-    ...(datasetSeed !== undefined ? { seed: datasetSeed } : {}),
-    ...(photosPerPerson !== undefined ? { photosPerPerson } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
-  options.signal?.throwIfAborted();
-  const server = await startPhotoServer({ imagesDir: dataset.imagesDir, routes: dataset.routes });
+  const layout = runLayout(out);
+  await checkRunFolder(layout, [DATASET_DIR]);
+  // Taken before the dataset is (re)written: a second demo in the same folder must not replace
+  // the photos a running one is serving.
+  const lock = await acquireRunLock(layout.lock, layout.root);
   try {
-    const result = await runPipeline({
-      grid: DEMO_GRID,
-      ...pipeline,
-      list: dataset.listFile,
-      out,
-      mirror: server.url,
-      folderExtras: [DATASET_DIR],
+    const dataset = await generateDemoDataset({
+      outDir: join(out, DATASET_DIR),
+      ...(datasetSeed !== undefined ? { seed: datasetSeed } : {}),
+      ...(photosPerPerson !== undefined ? { photosPerPerson } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    return { ...result, people: dataset.people, list: dataset.listFile, datasetReused: dataset.reused };
+    options.signal?.throwIfAborted();
+    const server = await startPhotoServer({ imagesDir: dataset.imagesDir, routes: dataset.routes });
+    try {
+      const result = await runPipeline({
+        grid: DEMO_GRID,
+        ...pipeline,
+        list: dataset.listFile,
+        out,
+        mirror: server.url,
+        folderExtras: [DATASET_DIR],
+        lockHeld: true,
+      });
+      return { ...result, people: dataset.people, list: dataset.listFile, datasetReused: dataset.reused };
+    } finally {
+      await server.close();
+    }
   } finally {
-    await server.close();
+    await lock.release();
   }
 }

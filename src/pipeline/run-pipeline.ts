@@ -63,6 +63,11 @@ export interface PipelineOptions {
   onStep?: (event: StepEvent) => void;
   /** Names a new run folder may already hold besides the run's own (e.g. the demo's dataset). Default none. */
   folderExtras?: readonly string[];
+  /**
+   * The caller already holds the run folder's lock (`facelab demo` takes it before writing its
+   * dataset into the folder). Default false: the pipeline takes the lock itself.
+   */
+  lockHeld?: boolean;
 }
 
 /** What `runPipeline` returns. */
@@ -97,7 +102,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const layout = runLayout(options.out, options.cacheDir);
   const context = stepContext(options, list, layout);
   await checkRunFolder(layout, options.folderExtras);
-  const lock = await acquireRunLock(layout.lock, layout.root);
+  const lock = options.lockHeld ? undefined : await acquireRunLock(layout.lock, layout.root);
   try {
     const now = new Date().toISOString();
     const previous = await readRunState(layout.state);
@@ -127,7 +132,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 
