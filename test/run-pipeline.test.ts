@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { link, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, link, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -241,6 +241,23 @@ test('SIGTERM during the download and SIGKILL during the grid, then a re-run: sa
   } finally {
     await mirror.close();
   }
+});
+
+test('SIGTERM during the transfer step stops it cleanly at its next batch or chunk of epochs', async () => {
+  assert.ok(whole, 'needs the uninterrupted run');
+  const dir = join(temp, 'stopped-in-transfer');
+  await cp(whole, dir, { recursive: true, preserveTimestamps: true });
+  await rm(join(dir, 'transfer'), { recursive: true, force: true });
+  const args = ['--subset', list, '--mirror', wholeMirror!.url, '--out', dir, ...FAST, '--json'];
+  const stopped = await runCli(args, {
+    signal: 'SIGTERM',
+    when: async () => (await runState(dir)).steps.transfer?.status === 'running',
+  });
+  assert.ok(stopped.killed);
+  assert.equal(stopped.code, 143, stopped.stderr);
+  // Said only when the job itself stopped, not when the grace timer had to end the process.
+  assert.match(stopped.stderr, /facelab run: stopped; run the same command again to resume/);
+  assert.notEqual((await runState(dir)).steps.transfer.status, 'done');
 });
 
 test('other grid options redo the grid, units and report only, reusing the stored runs', async () => {

@@ -78,6 +78,20 @@ function progress(context: StepContext): { onProgress?: OnProgress } {
   return context.onProgress ? { onProgress: context.onProgress } : {};
 }
 
+/**
+ * Progress that also stops the job at its next progress event once a stop was asked for (for
+ * jobs without a signal of their own: feature extraction checks between batches, training
+ * between chunks of epochs; both release their ORT sessions on the way out).
+ */
+function stoppableProgress(context: StepContext): { onProgress: OnProgress } {
+  return {
+    onProgress: (event) => {
+      context.onProgress?.(event);
+      if (event.kind === 'start' || event.kind === 'advance') context.signal?.throwIfAborted();
+    },
+  };
+}
+
 function downloadStep(context: StepContext): PipelineStep {
   const { layout, list, actors } = context;
   return {
@@ -257,7 +271,7 @@ function transferStep(context: StepContext): PipelineStep {
         ...context.head,
         baselineSide: PIXEL_SIDE,
         ...(context.threads !== undefined ? { threads: context.threads } : {}),
-        ...progress(context),
+        ...stoppableProgress(context),
       });
       return {
         accuracy: result.accuracy,
