@@ -36,9 +36,6 @@ export interface MlpParams {
   b2: Float32Array;
 }
 
-/** The parameter tensor names in a fixed order (the order of `MlpParamNames`). */
-export const PARAM_KEYS = ['w1', 'b1', 'w2', 'b2'] as const;
-
 /** Dims of each parameter tensor. */
 export function paramDims(
   p: Pick<MlpParams, 'inputDim' | 'hidden' | 'classes'>,
