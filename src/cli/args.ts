@@ -125,6 +125,35 @@ export function helpText(
   return `Usage: facelab ${command} ${usage}\n\n${description}\n\nOptions:\n${rows.join('\n')}\n`;
 }
 
+/** What a command's `--help` shows, and the flags it takes. */
+export interface CommandHelp {
+  /** The command's name (`facelab <name>`). */
+  name: string;
+  /** The usage line after `facelab <name>`. */
+  usage: string;
+  /** What the command does, in a paragraph or two. */
+  description: string;
+  flags: Record<string, FlagSpec>;
+  /** Whether the command takes positional arguments (e.g. photos). Default false. */
+  positionals?: boolean;
+}
+
+/**
+ * Every command's prologue: parses `argv`, and with `--help` prints the help and resolves to
+ * undefined (the command then exits 0); else the parsed flags and whether `--json` was given.
+ */
+export function parseCommand(
+  help: CommandHelp,
+  argv: string[],
+): (ParsedArgs & { json: boolean }) | undefined {
+  const parsed = parseFlags(help.name, argv, help.flags, help.positionals ?? false);
+  if (parsed.values.help) {
+    process.stdout.write(helpText(help.name, help.usage, help.description, help.flags));
+    return undefined;
+  }
+  return { ...parsed, json: parsed.values.json === true };
+}
+
 /** A required string flag. */
 export function requireString(values: ParsedArgs['values'], name: string): string {
   const value = values[name];

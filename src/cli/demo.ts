@@ -5,7 +5,7 @@
  */
 import { DEFAULT_PHOTOS_PER_PERSON } from '../demo/synthetic-dataset.js';
 import { DEFAULT_DEMO_DIR, DEMO_GRID, runDemo } from '../pipeline/demo-run.js';
-import { type FlagSpec, helpText, intFlag, optionalString, parseFlags } from './args.js';
+import { type FlagSpec, intFlag, optionalString, parseCommand } from './args.js';
 import type { Command } from './command.js';
 import { type PipelineDefaults, pipelineFlagOptions, pipelineFlags, runWithDisplay } from './run.js';
 
@@ -37,12 +37,9 @@ export const command: Command = {
   name: 'demo',
   summary: 'the whole pipeline offline on six synthetic people (no data, no network needed)',
   async run(argv) {
-    const { values } = parseFlags('demo', argv, flags);
-    if (values.help) {
-      process.stdout.write(helpText('demo', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand({ name: 'demo', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const out = optionalString(values, 'out') ?? DEFAULT_DEMO_DIR;
     const photosPerPerson = intFlag(values, 'photos', DEFAULT_PHOTOS_PER_PERSON, 1, 1000);
     const options = pipelineFlagOptions(values, DEMO_DEFAULTS);

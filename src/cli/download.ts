@@ -10,12 +10,11 @@ import { manifestPath } from '../data/manifest.js';
 import { parseMirrorBase } from '../data/mirror-url.js';
 import {
   type FlagSpec,
-  helpText,
   intFlag,
   nameListFlag,
   numberFlag,
   optionalString,
-  parseFlags,
+  parseCommand,
   requireString,
 } from './args.js';
 import type { Command } from './command.js';
@@ -46,26 +45,19 @@ const flags: Record<string, FlagSpec> = {
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
+const USAGE = '--subset FILE [options]';
+const DESCRIPTION = `Downloads each photo of the list once, keeps it only if its SHA-256 matches the list, and
+records every line as verified, duplicate or failed (with the reason) in <cache>/manifest.json.
+Re-running skips photos already verified in the cache.`;
+
 /** The `download` command. */
 export const command: Command = {
   name: 'download',
   summary: 'download the photos of a FaceScrub list and verify their SHA-256',
   async run(argv) {
-    const { values } = parseFlags('download', argv, flags);
-    if (values.help) {
-      process.stdout.write(
-        helpText(
-          'download',
-          '--subset FILE [options]',
-          'Downloads each photo of the list once, keeps it only if its SHA-256 matches the list, and\n' +
-            'records every line as verified, duplicate or failed (with the reason) in <cache>/manifest.json.\n' +
-            'Re-running skips photos already verified in the cache.',
-          flags,
-        ),
-      );
-      return 0;
-    }
-    const json = Boolean(values.json);
+    const parsed = parseCommand({ name: 'download', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const subset = requireString(values, 'subset');
     const actors = nameListFlag(values, 'actors');
     const mirrorFlag = optionalString(values, 'mirror');

@@ -10,11 +10,10 @@ import { computeFeatures } from '../transfer/compute-features.js';
 import { PREPROCESS_MODES, type Preprocess } from '../transfer/preprocess.js';
 import {
   type FlagSpec,
-  helpText,
   intFlag,
   optionalString,
   type ParsedArgs,
-  parseFlags,
+  parseCommand,
   requireString,
 } from './args.js';
 import type { Command } from './command.js';
@@ -70,12 +69,9 @@ export const command: Command = {
   name: 'features',
   summary: 'extract backbone features (face, AlexNet, any ONNX model) of a prepared dataset',
   async run(argv: string[]): Promise<number> {
-    const { values } = parseFlags('features', argv, flags);
-    if (values.help) {
-      process.stdout.write(helpText('features', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand({ name: 'features', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const dataDir = requireString(values, 'data');
     const out = requireString(values, 'out');
     const backbone = backboneFlag(values);

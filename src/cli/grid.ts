@@ -13,12 +13,11 @@ import { GRID_FILES, runGrid } from '../train/grid-outputs.js';
 import { REFERENCE_GRID } from '../train/grid-search.js';
 import {
   type FlagSpec,
-  helpText,
   intFlag,
   intListFlag,
   numberListFlag,
   optionalString,
-  parseFlags,
+  parseCommand,
   requireString,
 } from './args.js';
 import type { Command } from './command.js';
@@ -64,12 +63,9 @@ export const command: Command = {
   name: 'grid',
   summary: 'grid search over epochs, batch, hidden units and learning rate, in parallel',
   async run(argv) {
-    const { values } = parseFlags('grid', argv, flags);
-    if (values.help) {
-      process.stdout.write(helpText('grid', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand({ name: 'grid', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const dataDir = requireString(values, 'data');
     const outDir = requireString(values, 'out');
     const side = intFlag(values, 'size', 32, 1, 4096);

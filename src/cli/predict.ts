@@ -6,7 +6,7 @@
 import type { FaceBox } from '../data/face-list.js';
 import { ImageError, InvalidOptionError, UserError } from '../errors.js';
 import { type PhotoPrediction, predictPhotos } from '../train/predict.js';
-import { type FlagSpec, helpText, intFlag, optionalString, parseFlags, requireString } from './args.js';
+import { type FlagSpec, intFlag, optionalString, parseCommand, requireString } from './args.js';
 import type { Command } from './command.js';
 import { printJson, say } from './output.js';
 import { progressPrinter } from './progress-bar.js';
@@ -37,12 +37,12 @@ export const command: Command = {
   name: 'predict',
   summary: 'the most likely actors of photos, with probabilities, from a trained model',
   async run(argv) {
-    const { values, positionals } = parseFlags('predict', argv, flags, true);
-    if (values.help) {
-      process.stdout.write(helpText('predict', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand(
+      { name: 'predict', usage: USAGE, description: DESCRIPTION, flags, positionals: true },
+      argv,
+    );
+    if (!parsed) return 0;
+    const { values, positionals, json } = parsed;
     const model = requireString(values, 'model');
     if (positionals.length === 0)
       throw new UserError('give at least one PHOTO to predict (see facelab predict --help)');

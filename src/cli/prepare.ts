@@ -9,12 +9,11 @@ import { DEFAULT_SIDES } from '../data/crop.js';
 import { DEFAULT_CACHE_DIR, type PrepareResult, prepareDataset } from '../data/prepare.js';
 import {
   type FlagSpec,
-  helpText,
   intFlag,
   intListFlag,
   nameListFlag,
   optionalString,
-  parseFlags,
+  parseCommand,
   requireString,
 } from './args.js';
 import type { Command } from './command.js';
@@ -40,12 +39,9 @@ export const command: Command = {
   name: 'prepare',
   summary: 'crop verified photos, resize, split and cache as .npz',
   async run(argv: string[]): Promise<number> {
-    const { values } = parseFlags('prepare', argv, flags);
-    if (values.help) {
-      process.stdout.write(helpText('prepare', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand({ name: 'prepare', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const list = requireString(values, 'subset');
     const outDir = requireString(values, 'out');
     const actors = nameListFlag(values, 'actors');

@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { writeReport } from '../viz/report.js';
-import { type FlagSpec, helpText, optionalString, parseFlags, requireString } from './args.js';
+import { type FlagSpec, optionalString, parseCommand, requireString } from './args.js';
 import type { Command } from './command.js';
 import { printJson, roundSeconds, say } from './output.js';
 import { progressPrinter } from './progress-bar.js';
@@ -28,12 +28,9 @@ export const command: Command = {
   name: 'report',
   summary: 'write one self-contained report.html of a run (opens from disk, no network)',
   async run(argv) {
-    const { values } = parseFlags('report', argv, flags);
-    if (values.help) {
-      process.stdout.write(helpText('report', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand({ name: 'report', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const run = requireString(values, 'run');
     const out = optionalString(values, 'out');
     const started = Date.now();

@@ -9,14 +9,13 @@ import type { OnProgress } from '../progress.js';
 import { REFERENCE_GRID } from '../train/grid-search.js';
 import {
   type FlagSpec,
-  helpText,
   intFlag,
   intListFlag,
   nameListFlag,
   numberListFlag,
   optionalString,
   type ParsedArgs,
-  parseFlags,
+  parseCommand,
   requireString,
 } from './args.js';
 import type { Command } from './command.js';
@@ -153,12 +152,9 @@ export const command: Command = {
   name: 'run',
   summary: 'the whole pipeline, resumable: download, prepare, grid, units, transfer, report',
   async run(argv) {
-    const { values } = parseFlags('run', argv, flags);
-    if (values.help) {
-      process.stdout.write(helpText('run', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand({ name: 'run', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const list = requireString(values, 'subset');
     const out = requireString(values, 'out');
     const actors = nameListFlag(values, 'actors');

@@ -11,7 +11,7 @@ import { loadPrepared } from '../data/dataset.js';
 import { trainClassifier } from '../train/classifier-trainer.js';
 import { featuresFromImages } from '../train/features.js';
 import { RUN_FILES, writeRunOutputs } from '../train/run-outputs.js';
-import { type FlagSpec, helpText, intFlag, numberFlag, parseFlags, requireString } from './args.js';
+import { type FlagSpec, intFlag, numberFlag, parseCommand, requireString } from './args.js';
 import type { Command } from './command.js';
 import { printJson, roundSeconds, say } from './output.js';
 import { progressPrinter } from './progress-bar.js';
@@ -50,12 +50,9 @@ export const command: Command = {
   name: 'train',
   summary: 'train the fully connected classifier on prepared crops (ONNX Runtime)',
   async run(argv) {
-    const { values } = parseFlags('train', argv, flags);
-    if (values.help) {
-      process.stdout.write(helpText('train', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand({ name: 'train', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const dataDir = requireString(values, 'data');
     const outDir = requireString(values, 'out');
     const side = intFlag(values, 'size', 32, 1, 4096);

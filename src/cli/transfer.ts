@@ -5,15 +5,7 @@
  * "accuracy":{"train":…,"val":…,"test":…},"baseline_test":…,"error_reduction":…,"seconds":…}`.
  */
 import { runTransfer } from '../transfer/transfer.js';
-import {
-  type FlagSpec,
-  helpText,
-  intFlag,
-  numberFlag,
-  optionalString,
-  parseFlags,
-  requireString,
-} from './args.js';
+import { type FlagSpec, intFlag, numberFlag, optionalString, parseCommand, requireString } from './args.js';
 import type { Command } from './command.js';
 import { backboneFlag, preprocessFlag, randomWeightsFlag } from './features.js';
 import { printJson, roundSeconds, say } from './output.js';
@@ -58,12 +50,9 @@ export const command: Command = {
   name: 'transfer',
   summary: 'train the classifier on backbone features and compare with raw pixels',
   async run(argv: string[]): Promise<number> {
-    const { values } = parseFlags('transfer', argv, flags);
-    if (values.help) {
-      process.stdout.write(helpText('transfer', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand({ name: 'transfer', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const dataDir = requireString(values, 'data');
     const outDir = requireString(values, 'out');
     const backbone = backboneFlag(values);

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { writeActorUnits } from '../viz/actor-units.js';
-import { type FlagSpec, helpText, intFlag, optionalString, parseFlags, requireString } from './args.js';
+import { type FlagSpec, intFlag, optionalString, parseCommand, requireString } from './args.js';
 import type { Command } from './command.js';
 import { printJson, say } from './output.js';
 
@@ -34,12 +34,9 @@ export const command: Command = {
   name: 'units',
   summary: "draw the hidden units that fire most for an actor (the net's learned features)",
   async run(argv) {
-    const { values } = parseFlags('units', argv, flags);
-    if (values.help) {
-      process.stdout.write(helpText('units', USAGE, DESCRIPTION, flags));
-      return 0;
-    }
-    const json = values.json === true;
+    const parsed = parseCommand({ name: 'units', usage: USAGE, description: DESCRIPTION, flags }, argv);
+    if (!parsed) return 0;
+    const { values, json } = parsed;
     const run = requireString(values, 'run');
     const actor = requireString(values, 'actor');
     const out = requireString(values, 'out');
