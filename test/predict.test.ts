@@ -14,7 +14,6 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { loadPrepared, type PreparedDataset } from '../src/data/dataset.js';
 import { type FaceBox, readFaceList } from '../src/data/face-list.js';
-import { prepareDataset } from '../src/data/prepare.js';
 import { readSplitManifest } from '../src/data/split-manifest.js';
 import { buildClassifierModel } from '../src/engine/classifier-model.js';
 import { GraphBuilder } from '../src/engine/onnx-builder.js';
@@ -29,7 +28,7 @@ import { resolveBackbone } from '../src/transfer/backbones.js';
 import { loadCropsAtSide } from '../src/transfer/crops.js';
 import { runTransfer } from '../src/transfer/transfer.js';
 import { type CliProcessResult, runCliProcess } from './helpers/cli-process.js';
-import { makeFakeCache } from './helpers/fake-cache.js';
+import { makePreparedData } from './helpers/fake-cache.js';
 import { facescrubImages, facescrubList, repoRoot } from './helpers/shared.js';
 
 /** Three of the seed actors: enough classes for --top, few photos to crop. */
@@ -46,13 +45,8 @@ const photoOf = new Map<string, PhotoWithBox & { box: FaceBox }>();
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'facelab-predict-'));
-  const cache = await makeFakeCache({ parent: tmp, actors: ACTORS });
-  dataDir = join(tmp, 'data');
-  await prepareDataset({
-    list: facescrubList,
+  dataDir = await makePreparedData(tmp, {
     actors: ACTORS,
-    cacheDir: cache.dir,
-    outDir: dataDir,
     sizes: [SIDE, 227],
     splitSizes: { train: 20, val: 5, test: 5 },
   });

@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { loadPrepared, type PreparedDataset } from '../src/data/dataset.js';
-import { prepareDataset } from '../src/data/prepare.js';
 import { EngineSession } from '../src/engine/session.js';
 import { accuracyOf } from '../src/train/metrics.js';
-import { makeFakeCache } from './helpers/fake-cache.js';
-import { facescrubList, repoRoot } from './helpers/shared.js';
+import { makePreparedData } from './helpers/fake-cache.js';
+import { repoRoot } from './helpers/shared.js';
 
 /**
  * Test accuracy of the reference method in PyTorch on facelab's split (seed-1 split of the six
@@ -36,9 +35,7 @@ let dataset: PreparedDataset;
 
 before(async () => {
   temp = await mkdtemp(join(tmpdir(), 'facelab-train-real-'));
-  const cache = await makeFakeCache({ parent: temp });
-  prepared = join(temp, 'prepared');
-  await prepareDataset({ list: facescrubList, cacheDir: cache.dir, outDir: prepared, sizes: [32] });
+  prepared = await makePreparedData(temp, { name: 'prepared', sizes: [32] });
   dataset = await loadPrepared(prepared, 32);
 });
 

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadPrepared } from '../src/data/dataset.js';
-import { prepareDataset } from '../src/data/prepare.js';
 import { describeModel, tapModel } from '../src/engine/model-surgery.js';
 import { GraphBuilder } from '../src/engine/onnx-builder.js';
 import { EngineSession } from '../src/engine/session.js';
@@ -21,9 +20,8 @@ import { loadCropsAtSide } from '../src/transfer/crops.js';
 import { readFeatureSet } from '../src/transfer/feature-set.js';
 import { preprocessImages } from '../src/transfer/preprocess.js';
 import { runCliProcess } from './helpers/cli-process.js';
-import { makeFakeCache } from './helpers/fake-cache.js';
+import { makePreparedData } from './helpers/fake-cache.js';
 import { pythonMissing, runPython } from './helpers/python.js';
-import { facescrubList } from './helpers/shared.js';
 
 const ACTORS = ['Peri Gilpin', 'Lorraine Bracco'];
 let tmp: string;
@@ -31,15 +29,7 @@ let dataDir: string;
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'facelab-features-'));
-  const cache = await makeFakeCache({ actors: ACTORS, parent: tmp });
-  dataDir = join(tmp, 'data');
-  await prepareDataset({
-    list: facescrubList,
-    actors: ACTORS,
-    cacheDir: cache.dir,
-    outDir: dataDir,
-    sizes: [32, 227],
-  });
+  dataDir = await makePreparedData(tmp, { actors: ACTORS, sizes: [32, 227] });
 });
 
 after(async () => {

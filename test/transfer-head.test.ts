@@ -9,26 +9,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
-import { prepareDataset } from '../src/data/prepare.js';
 import { runTransfer } from '../src/transfer/transfer.js';
 import { runCliProcess } from './helpers/cli-process.js';
-import { makeFakeCache } from './helpers/fake-cache.js';
-import { facescrubList, repoRoot, SIX_ACTORS } from './helpers/shared.js';
+import { makePreparedData } from './helpers/fake-cache.js';
+import { repoRoot, SIX_ACTORS } from './helpers/shared.js';
 
 let tmp: string;
 let dataDir: string;
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'facelab-transfer-'));
-  const cache = await makeFakeCache({ parent: tmp });
-  dataDir = join(tmp, 'data');
-  await prepareDataset({
-    list: facescrubList,
-    actors: SIX_ACTORS,
-    cacheDir: cache.dir,
-    outDir: dataDir,
-    sizes: [32, 227],
-  });
+  dataDir = await makePreparedData(tmp, { actors: SIX_ACTORS, sizes: [32, 227] });
 });
 
 after(async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { readFaceList } from '../../src/data/face-list.js';
 import { type DownloadManifest, type ManifestEntry, writeManifest } from '../../src/data/manifest.js';
+import { type PrepareOptions, prepareDataset } from '../../src/data/prepare.js';
 import { facescrubImages, facescrubList, SIX_ACTORS } from './shared.js';
 
 /** A fake cache and how to remove it. */
@@ -61,4 +62,28 @@ export async function makeFakeCache(options: FakeCacheOptions = {}): Promise<Fak
   };
   await writeManifest(dir, manifest);
   return { dir, verified: firstLine.size, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fake cache of `actors` (default the six seed actors) in `parent`, prepared into
+ * `<parent>/<name>` as `facelab prepare` would (`prepare` options such as sizes pass through).
+ * Resolves to the prepared folder.
+ */
+export async function makePreparedData(
+  parent: string,
+  options: { actors?: readonly string[]; name?: string } & Partial<
+    Pick<PrepareOptions, 'sizes' | 'splitSizes'>
+  > = {},
+): Promise<string> {
+  const { actors, name = 'data', ...prepare } = options;
+  const cache = await makeFakeCache({ parent, ...(actors ? { actors } : {}) });
+  const outDir = join(parent, name);
+  await prepareDataset({
+    list: facescrubList,
+    ...(actors ? { actors } : {}),
+    cacheDir: cache.dir,
+    outDir,
+    ...prepare,
+  });
+  return outDir;
 }
