@@ -97,6 +97,7 @@ test('crops match an independent float reference (whole-image decode, TS cut, fl
 test('gray photos come out as three equal channels, RGBA photos as RGB', async () => {
   const { gray, alpha } = pick();
   for (const sample of [gray, alpha]) {
+    assert.ok(sample, 'the shared photos hold a gray and an alpha photo');
     const { crops } = await cropFace(sample.path, sample.line.box, { sides: [32] });
     const crop = crops[0]!;
     assert.equal(crop.length, 32 * 32 * 3);

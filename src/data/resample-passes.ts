@@ -152,7 +152,7 @@ export function verticalPass(
       for (let y = 0; y < n; y++) {
         const w = weights[k + y]!;
         const row = r0 + y * stride;
-        for (let i = 0; i < stride; i++) acc[i] += src[row + i]! * w;
+        for (let i = 0; i < stride; i++) acc[i] = acc[i]! + src[row + i]! * w;
       }
       for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i]!);
     }
