@@ -139,18 +139,18 @@ export async function cropFace(
       region = await decodeArea(bytes, { left, top, width: right - left, height: bottom - top }, maxPixels);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (!/extract_area|bad extract area|pixel limit/i.test(message)) throw classify(error, fail);
+      if (!/extract_area|bad extract area|pixel limit/i.test(message)) throw classifyDecodeError(error, fail);
     }
   }
   if (region === undefined) {
     let width: number;
     let height: number;
     try {
-      const meta = await sharp(bytes, { ...OPEN_OPTIONS, limitInputPixels: false }).metadata();
+      const meta = await sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: false }).metadata();
       width = meta.width ?? 0;
       height = meta.pageHeight ?? meta.height ?? 0;
     } catch (inner) {
-      throw classify(inner, fail);
+      throw classifyDecodeError(inner, fail);
     }
     if (width * height > maxPixels) {
       throw fail(
@@ -169,7 +169,7 @@ export async function cropFace(
     try {
       region = await decodeArea(bytes, { left, top, width: right - left, height: bottom - top }, maxPixels);
     } catch (inner) {
-      throw classify(inner, fail);
+      throw classifyDecodeError(inner, fail);
     }
   }
 
@@ -200,7 +200,8 @@ export async function cropFace(
 /** Box corners beyond this go to the slow path: no photo is this big, and sharp refuses such sizes as arguments. */
 const MAX_BOX_COORDINATE = 100_000_000;
 
-const OPEN_OPTIONS = {
+/** How every photo is opened: stored pixels, no ICC, first page; libvips warnings are errors. */
+export const DECODE_OPTIONS = {
   failOn: 'warning',
   ignoreIcc: true,
   autoOrient: false,
@@ -214,7 +215,7 @@ async function decodeArea(
   area: { left: number; top: number; width: number; height: number },
   maxPixels: number,
 ): Promise<Buffer> {
-  const { data, info } = await sharp(bytes, { ...OPEN_OPTIONS, limitInputPixels: maxPixels })
+  const { data, info } = await sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: maxPixels })
     .extract(area)
     .removeAlpha()
     .toColourspace('srgb')
@@ -224,8 +225,8 @@ async function decodeArea(
   return data;
 }
 
-/** Turns a sharp/libvips failure into an `ImageError` with a reason key. */
-function classify(
+/** Turns a sharp/libvips failure into an `ImageError` with a reason key (a `CropFailureReason`). */
+export function classifyDecodeError(
   error: unknown,
   fail: (reason: CropFailureReason, message: string) => ImageError,
 ): ImageError {

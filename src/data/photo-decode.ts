@@ -1,0 +1,73 @@
+/**
+ * Decoding a whole photo to RGB pixels, with the conventions of `cropFace` (so a box found on
+ * these pixels is a box of the FaceScrub lists' kind): stored-pixel order (EXIF orientation is
+ * NOT applied), embedded ICC profiles ignored, alpha dropped, gray replicated to three channels,
+ * the first frame of an animated or multi-page image. Used by face detection and alignment.
+ */
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { ImageError } from '../errors.js';
+import { classifyDecodeError, DECODE_OPTIONS, DEFAULT_MAX_PIXELS } from './crop.js';
+import { SNIFF_BYTES, sniffImage } from './image-sniff.js';
+
+/** An RGB image: `width × height × 3` bytes, row by row (HWC), in stored-pixel order. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Options of `decodePhoto`. */
+export interface DecodePhotoOptions {
+  /** Refuse photos with more pixels than this (width × height). Default 100,000,000. */
+  maxPixels?: number;
+  /** Names the photo in error messages. Default: the path, or "image". */
+  source?: string;
+}
+
+/**
+ * Decodes the photo at `input` (a path or the file's bytes). Throws an `ImageError` whose
+ * `reason` is a `CropFailureReason` ('missing file', 'not an image', 'corrupt image',
+ * 'decompression bomb') for anything that is not a usable photo; never anything else for bad input.
+ *
+ * @example
+ * const { data, width, height } = await decodePhoto('me.jpg');
+ */
+export async function decodePhoto(
+  input: string | Uint8Array,
+  options: DecodePhotoOptions = {},
+): Promise<RgbImage> {
+  const source = options.source ?? (typeof input === 'string' ? input : 'image');
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const fail = (reason: string, message: string): ImageError => new ImageError(source, reason, message);
+  let bytes: Buffer;
+  try {
+    bytes =
+      typeof input === 'string'
+        ? await readFile(input)
+        : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  } catch (error) {
+    throw fail(
+      'missing file',
+      `cannot read the photo (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  if (sniffImage(bytes.subarray(0, SNIFF_BYTES)) === undefined) {
+    throw fail('not an image', 'the bytes are not a JPEG, PNG, GIF, WebP, TIFF or BMP photo');
+  }
+  try {
+    const { data, info } = await sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: maxPixels })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+    };
+  } catch (error) {
+    throw classifyDecodeError(error, fail);
+  }
+}
