@@ -26,6 +26,22 @@ export class InvalidOptionError extends UserError {
   }
 }
 
+/**
+ * A file that is not in the format facelab expects of it (a damaged `.npz`, a zip member with a
+ * bad CRC-32, a font or model file that does not parse). A user's file, so the CLI exits with 2.
+ */
+export class FileFormatError extends UserError {
+  override name = 'FileFormatError';
+  constructor(
+    /** The file, as the user or the caller named it. */
+    readonly file: string,
+    /** What is wrong, e.g. "member images.npy fails its CRC-32 check". */
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}
+
 /** A line of a FaceScrub list that cannot be used. Carries the file and 1-based line number. */
 export class ListFormatError extends FacelabError {
   override name = 'ListFormatError';
