@@ -9,7 +9,10 @@
  *   transparent pixel), and gray is replicated to three channels;
  * - animated or multi-page images use their first frame;
  * - a box that reaches past the image edge is PADDED with black, like Pillow's `crop`; a box
- *   with no pixel inside the image, or an empty box, is an `ImageError`;
+ *   with no pixel inside the image, or an empty box, is an `ImageError`, and so is a box more
+ *   than `MAX_BOX_TO_PHOTO` times as wide or tall as the photo (`box too large`). The padded
+ *   box is never built: the work is bounded by the output sides and the part of the box inside
+ *   the photo (`crop-padded.ts`);
  * - resizing uses Pillow's BILINEAR filter exactly (see `resample.ts`).
  *
  * Images whose header declares more than `maxPixels` pixels are refused before decoding
@@ -17,13 +20,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { ImageError } from '../errors.js';
+import { ImageError, InvalidOptionError } from '../errors.js';
+import { resizePaddedBox } from './crop-padded.js';
 import type { FaceBox } from './face-list.js';
 import { type ImageKind, SNIFF_BYTES, sniffImage } from './image-sniff.js';
 import { resizeBilinearMany } from './resample.js';
 
 /** Default crop sides in pixels. */
 export const DEFAULT_SIDES: readonly number[] = [32, 227];
+
+/**
+ * Largest box side, as a multiple of the photo's side, that is cropped. Beyond 4× more than 3/4
+ * of the crop's width (or height) would be black padding: such a box is a mistake (a bad list
+ * line or `--box`), and cropping it is refused with the reason `box too large`.
+ */
+export const MAX_BOX_TO_PHOTO = 4;
 
 /** Default pixel limit: 100 megapixels (the largest FaceScrub photo seen is 18 MP). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -34,6 +45,7 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
  * - `corrupt image`: the header is fine but the pixels do not decode (truncated, damaged)
  * - `decompression bomb`: the declared size exceeds `maxPixels`
  * - `box outside image`: no pixel of the box lies inside the image
+ * - `box too large`: the box is more than `MAX_BOX_TO_PHOTO` times as wide or tall as the image
  * - `empty box`: x2 ≤ x1 or y2 ≤ y1, or non-integer coordinates
  * - `missing file`: the photo file cannot be read
  */
@@ -42,6 +54,7 @@ export type CropFailureReason =
   | 'corrupt image'
   | 'decompression bomb'
   | 'box outside image'
+  | 'box too large'
   | 'empty box'
   | 'missing file';
 
@@ -90,16 +103,14 @@ export async function cropFace(
   const fail = (reason: CropFailureReason, message: string): ImageError =>
     new ImageError(source, reason, message);
   for (const side of sides) {
-    if (!Number.isInteger(side) || side < 1)
-      throw new RangeError(`Expected positive integer sides but received ${side}`);
+    if (!Number.isInteger(side) || side < 1) throw new InvalidOptionError('sides', 'positive integers', side);
   }
   if (options.into && options.into.length !== sides.length) {
-    throw new RangeError(
-      `Expected one output per side (${sides.length}) but received ${options.into.length}`,
-    );
+    throw new InvalidOptionError('into', `one output per side (${sides.length})`, options.into.length);
   }
   const { x1, y1, x2, y2 } = box;
-  if (![x1, y1, x2, y2].every(Number.isInteger) || x2 <= x1 || y2 <= y1) {
+  // Safe integers only: beyond 2^53 the box's width would not even be computed exactly.
+  if (![x1, y1, x2, y2].every(Number.isSafeInteger) || x2 <= x1 || y2 <= y1) {
     throw fail('empty box', `face box ${x1},${y1},${x2},${y2} is empty or not integers`);
   }
 
@@ -132,8 +143,14 @@ export async function cropFace(
   let region: Buffer | undefined;
   let right = x2;
   let bottom = y2;
+  // A box starting left of or above the photo needs the photo's size too (is it too large?).
   const fastPathFits =
-    right > left && bottom > top && right <= MAX_BOX_COORDINATE && bottom <= MAX_BOX_COORDINATE;
+    x1 >= 0 &&
+    y1 >= 0 &&
+    right > left &&
+    bottom > top &&
+    right <= MAX_BOX_COORDINATE &&
+    bottom <= MAX_BOX_COORDINATE;
   if (fastPathFits) {
     try {
       region = await decodeArea(bytes, { left, top, width: right - left, height: bottom - top }, maxPixels);
@@ -158,6 +175,12 @@ export async function cropFace(
         `decompression bomb: ${width}×${height} = ${width * height} pixels exceeds the limit of ${maxPixels}`,
       );
     }
+    if (x2 - x1 > MAX_BOX_TO_PHOTO * width || y2 - y1 > MAX_BOX_TO_PHOTO * height) {
+      throw fail(
+        'box too large',
+        `face box ${x1},${y1},${x2},${y2} is more than ${MAX_BOX_TO_PHOTO} times the size of the ${width}×${height} image`,
+      );
+    }
     right = Math.min(width, x2);
     bottom = Math.min(height, y2);
     if (right <= left || bottom <= top) {
@@ -173,21 +196,15 @@ export async function cropFace(
     }
   }
 
-  const boxWidth = x2 - x1;
-  const boxHeight = y2 - y1;
   const padded = left !== x1 || top !== y1 || right !== x2 || bottom !== y2;
-  let pixels: Uint8Array = new Uint8Array(region.buffer, region.byteOffset, region.byteLength);
+  const pixels = new Uint8Array(region.buffer, region.byteOffset, region.byteLength);
   if (padded) {
-    pixels = new Uint8Array(boxWidth * boxHeight * 3); // black where the box leaves the image
-    const rowBytes = (right - left) * 3;
-    for (let y = top; y < bottom; y++) {
-      const from = (y - top) * rowBytes;
-      pixels.set(region.subarray(from, from + rowBytes), ((y - y1) * boxWidth + (left - x1)) * 3);
-    }
+    const crops = resizePaddedBox(pixels, { left, top, right, bottom }, box, sides, options.into);
+    return { crops, sides, format, padded };
   }
   const crops = resizeBilinearMany(
     pixels,
-    { width: boxWidth, height: boxHeight },
+    { width: x2 - x1, height: y2 - y1 },
     sides.map((side, i) => ({
       outWidth: side,
       outHeight: side,
@@ -221,6 +238,7 @@ async function decodeArea(
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
+  // (Read by classifyDecodeError as a photo that does not decode.)
   if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
   return data;
 }
