@@ -65,8 +65,8 @@ export function buildClassifierModel(options: ClassifierModelOptions): Uint8Arra
       );
     }
     const image = g.input('image', 'float32', ['batch', input.side, input.side, 3]);
-    const flat = g.op('Reshape', [image, g.op('Constant', [], { value_ints: [-1, D] })]);
-    rows = emitMinMaxNormalize(g, flat);
+    const flat = g.op('Flatten', [image], { axis: 1 });
+    rows = emitMinMaxNormalize(g, flat, D);
     metadataInput = {
       name: 'image',
       kind: 'image',

@@ -50,36 +50,57 @@ export function paramDims(
 
 /** Intermediate values of one forward pass. */
 export interface ForwardValues {
-  /** Hidden activations after ReLU, transposed: [H, rows]. */
-  hiddenT: string;
+  /** Hidden activations after ReLU: [rows, H]. */
+  hidden: string;
   /** Logits, [rows, K]. */
   logits: string;
 }
 
 /**
- * Emits the forward pass of rows `x` [rows, D] and returns the (transposed) hidden activations
- * and the logits. The first layer is computed as w1 · xᵀ so that the large weight matrix is the
- * Gemm's A operand, read in place, while the small batch is the packed B operand (about 5% faster
- * per training step than x · w1ᵀ, which repacks all of w1 on every call). Training and the
- * exported model use this same formulation, so they compute the same bits.
+ * Emits the forward pass of rows `x` [rows, D] and returns the hidden activations and the
+ * logits, as two `Gemm(x, W, b, transB = 1)` nodes: the form `torch.onnx` exports for
+ * `torch.nn.Linear`, which every ONNX reader maps onto its fully connected layer (OpenCV's DNN
+ * refuses a Gemm whose constant weights are the A operand, and a bias reshaped with −1).
  */
 export function emitForward(g: GraphBuilder, x: string, params: MlpParamNames): ForwardValues {
-  const b1 = g.op('Reshape', [params.b1, g.op('Constant', [], { value_ints: [-1, 1] })]);
-  const hiddenT = g.op('Relu', [g.op('Gemm', [params.w1, x, b1], { transB: 1 })]);
-  const logits = g.op('Gemm', [hiddenT, params.w2, params.b2], { transA: 1, transB: 1 });
-  return { hiddenT, logits };
+  const hidden = g.op('Relu', [g.op('Gemm', [x, params.w1, params.b1], { transB: 1 })]);
+  const logits = g.op('Gemm', [hidden, params.w2, params.b2], { transB: 1 });
+  return { hidden, logits };
 }
 
 /**
  * Emits the per-image min–max normalisation of `facelab`'s reference method on `x` [rows, D]
  * (raw pixel values): x' = 2 (x − min) / max(max − min, 1e-8) − 1 per row. Evaluated in the
  * same order as `normalizeImages` in float32, so the results are bit-identical.
+ *
+ * Only ops OpenCV's DNN (4.6) imports, at any batch size: the row minimum and maximum are max
+ * pools over a [rows, 1, 1, D] view (its ReduceMin/ReduceMax work on a batch of one only); they
+ * are spread over the row by a Gemm with a constant row of ones (exact: one product by 1 per
+ * value) rather than by broadcasting, which it gets wrong for [rows, D] against [rows, 1]; and
+ * the ε of max(r, ε) is a column made the same way (r · 0 + ε), since it takes Max only between
+ * two computed tensors. (No Relu here: the first Relu of the model is the hidden layer's.)
  */
-export function emitMinMaxNormalize(g: GraphBuilder, x: string): string {
-  // Opset 17: ReduceMin/ReduceMax take their axes as an attribute (an input from opset 18).
-  const lo = g.op('ReduceMin', [x], { axes: [1], keepdims: 1 });
-  const hi = g.op('ReduceMax', [x], { axes: [1], keepdims: 1 });
-  const range = g.op('Max', [g.op('Sub', [hi, lo]), g.scalar(1e-8)]);
-  const scaled = g.op('Div', [g.op('Mul', [g.op('Sub', [x, lo]), g.scalar(2)]), range]);
+export function emitMinMaxNormalize(g: GraphBuilder, x: string, dim: number): string {
+  const view = g.op('Reshape', [x, shapeConstant(g, [0, 1, 1, dim])]);
+  const rowMax = (v: string): string =>
+    g.op('Flatten', [g.op('MaxPool', [v], { kernel_shape: [1, dim] })], { axis: 1 });
+  const hi = rowMax(view);
+  const lo = g.op('Neg', [rowMax(g.op('Neg', [view]))]);
+  const ones = g.constant(`${g.fresh('ones')}_row`, new Float32Array(dim).fill(1), [dim, 1]);
+  const spread = (column: string): string => g.op('Gemm', [column, ones], { transB: 1 });
+  const diff = g.op('Sub', [hi, lo]);
+  const epsilon = g.op('Gemm', [diff, g.constant(`${g.fresh('zero')}_1x1`, [0], [1, 1]), g.scalar(1e-8)]);
+  const range = g.op('Max', [diff, epsilon]);
+  const scaled = g.op('Div', [g.op('Mul', [g.op('Sub', [x, spread(lo)]), g.scalar(2)]), spread(range)]);
   return g.op('Sub', [scaled, g.scalar(1)]);
+}
+
+/**
+ * An int64 shape or axes tensor as an initializer with a generated name. Initializers rather
+ * than `Constant` nodes with `value_ints`: OpenCV's ONNX importer (4.6) rejects those nodes, and
+ * every other reader takes initializers.
+ */
+export function shapeConstant(g: GraphBuilder, values: number[]): string {
+  // `fresh` reserves a unique stem; the initializer takes a name derived from it.
+  return g.constantInt64(`${g.fresh('shape')}_i64`, values);
 }

@@ -1,0 +1,101 @@
+/**
+ * Every `model.onnx` facelab writes is read by readers that are not ONNX Runtime: Debian's
+ * `python3-onnx` checker (full check, with shape inference) and OpenCV 4.6's DNN
+ * (`cv2.dnn.readNetFromONNX`), which must give the same top-1 as facelab (ORT) on real test
+ * crops, and probabilities within 1e-4.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadPrepared } from '../src/data/dataset.js';
+import { buildClassifierModel } from '../src/engine/classifier-model.js';
+import { EngineSession } from '../src/engine/session.js';
+import { createRng } from '../src/random.js';
+import { argmaxRows, readWithPortableReaders } from './helpers/portable.js';
+import { pythonMissing } from './helpers/python.js';
+import { makeSmallRun, type SmallRun } from './helpers/small-run.js';
+
+const missing = pythonMissing('numpy', 'onnx', 'cv2');
+let small: SmallRun;
+let tmp: string;
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'facelab-portable-'));
+  small = await makeSmallRun();
+});
+
+after(async () => {
+  await small?.cleanup();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+/** ORT's probabilities for `input`. */
+async function ortProbabilities(
+  model: Uint8Array,
+  name: string,
+  input: { data: Float32Array; dims: number[] },
+) {
+  const session = await EngineSession.create(model, { threads: 1 });
+  try {
+    return (await session.run({ [name]: input }, ['probabilities'])).probabilities!.data as Float32Array;
+  } finally {
+    await session.dispose();
+  }
+}
+
+/** Asserts both readers accept `model` and OpenCV agrees with ORT. */
+async function assertPortable(
+  model: Uint8Array,
+  inputName: string,
+  input: { data: Float32Array; dims: number[] },
+  classes: number,
+  label: string,
+): Promise<void> {
+  const ours = await ortProbabilities(model, inputName, input);
+  const report = await readWithPortableReaders(model, input, { dir: tmp, name: `${label}.onnx` });
+  assert.equal(report.checker, 'ok', `${label}: onnx.checker`);
+  assert.ok('top1' in report.opencv, `${label}: OpenCV refuses it: ${JSON.stringify(report.opencv)}`);
+  assert.deepEqual(report.opencv.top1, argmaxRows(ours, classes), `${label}: OpenCV's top-1`);
+  let worst = 0;
+  for (const [i, p] of report.opencv.probabilities.entries()) worst = Math.max(worst, Math.abs(p - ours[i]!));
+  assert.ok(worst <= 1e-4, `${label}: probabilities differ by up to ${worst}`);
+}
+
+test('the raw-pixel model.onnx of a real run: onnx.checker and OpenCV, same top-1 on the test crops', {
+  skip: missing,
+}, async () => {
+  const model = new Uint8Array(await readFile(join(small.dir, 'grid', 'best', 'model.onnx')));
+  const data = await loadPrepared(join(small.dir, 'data'), 32);
+  const { images, count } = data.test;
+  const input = { data: Float32Array.from(images), dims: [count, 32, 32, 3] };
+  await assertPortable(model, 'image', input, data.actors.length, 'pixels');
+  // A flat crop (max = min) goes through the ε branch of the normalisation.
+  const flat = { data: new Float32Array(2 * 32 * 32 * 3).fill(128), dims: [2, 32, 32, 3] };
+  await assertPortable(model, 'image', flat, data.actors.length, 'pixels-flat');
+});
+
+test('a features head model.onnx: onnx.checker and OpenCV, same top-1', { skip: missing }, async () => {
+  const rng = createRng(3);
+  const D = 128;
+  const H = 20;
+  const K = 6;
+  const normal = (n: number, s: number) => Float32Array.from({ length: n }, () => rng.normal() * s);
+  const params = {
+    inputDim: D,
+    hidden: H,
+    classes: K,
+    w1: normal(H * D, 0.2),
+    b1: normal(H, 0.1),
+    w2: normal(K * H, 0.5),
+    b2: normal(K, 0.1),
+  };
+  const model = buildClassifierModel({
+    params,
+    input: { kind: 'features' },
+    labels: ['a', 'b', 'c', 'd', 'e', 'f'],
+  });
+  const rows = 40;
+  await assertPortable(model, 'features', { data: normal(rows * D, 1), dims: [rows, D] }, K, 'features');
+});
