@@ -9,6 +9,7 @@
  * x^(8n) modulo the CRC polynomial, done here by repeated squaring.
  */
 import * as zlib from 'node:zlib';
+import { InvalidOptionError } from '../errors.js';
 
 const POLY = 0xedb88320; // the CRC-32 polynomial, bit-reversed as zip uses it
 
@@ -73,7 +74,7 @@ function xPowerModP(n: number, k: number): number {
  */
 export function crc32Combine(first: number, second: number, secondLength: number): number {
   if (!Number.isSafeInteger(secondLength) || secondLength < 0) {
-    throw new RangeError(`Expected a byte count but received ${secondLength}`);
+    throw new InvalidOptionError('secondLength', 'a byte count', secondLength);
   }
   return (multiplyModP(xPowerModP(secondLength, 3), first >>> 0) ^ second) >>> 0;
 }

@@ -9,7 +9,7 @@
  * See https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
 import { endianness } from 'node:os';
-import { UserError } from '../errors.js';
+import { FacelabError, FileFormatError, InvalidOptionError } from '../errors.js';
 
 /**
  * The element storage of an array, which also decides its NumPy dtype: `Uint8Array` ↔ `|u1`,
@@ -30,7 +30,7 @@ const ALIGN = 64;
 
 if (endianness() !== 'LE') {
   // Typed arrays use the platform byte order and every dtype here is little-endian.
-  throw new Error('facelab .npy support needs a little-endian platform');
+  throw new FacelabError('facelab .npy support needs a little-endian platform');
 }
 
 /** The NumPy dtype string `data` is written as. */
@@ -64,7 +64,11 @@ export function encodeNpyParts(array: NpyArray): { header: Uint8Array; body: Uin
   const { data, shape } = array;
   const count = shape.reduce((a, b) => a * b, 1);
   if (!shape.every((d) => Number.isInteger(d) && d >= 0) || count !== data.length) {
-    throw new RangeError(`shape (${shape.join(', ')}) does not match ${data.length} elements`);
+    throw new InvalidOptionError(
+      'shape',
+      `dimensions whose product is ${data.length}`,
+      `(${shape.join(', ')})`,
+    );
   }
   const descr = npyDescr(data);
   const header = npyHeader(descr, shape);
@@ -78,13 +82,14 @@ export function encodeNpyParts(array: NpyArray): { header: Uint8Array; body: Uin
  */
 export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new RangeError(`shape (${shape.join(', ')}) must be non-negative integers`);
+    throw new InvalidOptionError('shape', 'non-negative integers', `(${shape.join(', ')})`);
   }
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const unpadded = MAGIC.length + 4 + dict.length + 1;
   dict += `${' '.repeat((ALIGN - (unpadded % ALIGN)) % ALIGN)}\n`;
-  if (dict.length > 0xffff) throw new RangeError('the .npy header is too long for format 1.0');
+  if (dict.length > 0xffff)
+    throw new InvalidOptionError('shape', 'a .npy 1.0 header under 64 KiB', shape.length);
 
   const header = new Uint8Array(MAGIC.length + 4 + dict.length);
   header.set(MAGIC, 0);
@@ -98,12 +103,13 @@ export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
 
 /**
  * Decodes the bytes of a `.npy` file. `source` names the file in error messages.
- * Throws a `UserError` for anything that is not a supported `.npy` array. `bytes` may be any
+ * Throws a `FileFormatError` for anything that is not a supported `.npy` array. `bytes` may be any
  * view (a Node `Buffer`, a `subarray`); numeric data whose offset suits its dtype is returned
  * as a view sharing memory with `bytes`, other data is copied.
  */
 export function decodeNpy(bytes: Uint8Array, source: string): NpyArray {
-  const fail = (why: string): UserError => new UserError(`${source}: not a readable .npy array (${why})`);
+  const fail = (why: string): FileFormatError =>
+    new FileFormatError(source, `not a readable .npy array (${why})`);
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw fail('bad magic');
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -4,13 +4,15 @@
  * and storing keeps writing and loading a ~90 MB dataset well under a second. Stored archives
  * are streamed to disk by `writeNpz` (`zip-stored.ts`, Node's native CRC-32: fflate's
  * JavaScript CRC took a quarter of a second on the 227 px dataset); compressed ones are built
- * by fflate.
+ * by fflate. Reading checks every member's CRC-32 (`zip-read.ts`): a damaged file is a
+ * `FileFormatError` naming it and the member, never arrays with silently wrong values.
  */
 import { readFile } from 'node:fs/promises';
-import { unzipSync, type Zippable, zipSync } from 'fflate';
-import { UserError } from '../errors.js';
+import { type Zippable, zipSync } from 'fflate';
+import { FileFormatError, InvalidOptionError, UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { decodeNpy, encodeNpy, encodeNpyParts, type NpyArray } from './npy.js';
+import { readZipMembers } from './zip-read.js';
 import { StoredZipWriter } from './zip-stored.js';
 
 /** Named arrays: the keys become the member names (`images` → `images.npy`). */
@@ -39,7 +41,7 @@ export function encodeNpz(arrays: NpzArrays, options: NpzWriteOptions = {}): Uin
     members[`${name}.npy`] = [bytes, { level, mtime: MEMBER_TIME }];
   }
   if (total >= ZIP32_LIMIT) {
-    throw new RangeError(`npz of ${total} bytes exceeds the 4 GiB limit of zip without Zip64`);
+    throw new FileFormatError('npz', `${total} bytes exceed the 4 GiB limit of zip without Zip64`);
   }
   return zipSync(members, { level, mtime: MEMBER_TIME });
 }
@@ -70,19 +72,18 @@ export async function writeNpz(
 }
 
 function checkName(name: string): void {
-  if (!/^[\w.-]+$/.test(name)) throw new RangeError(`npz member name '${name}' must be [A-Za-z0-9_.-]+`);
+  if (!/^[\w.-]+$/.test(name)) throw new InvalidOptionError('npz member name', '[A-Za-z0-9_.-]+', name);
 }
 
-/** Decodes the bytes of an `.npz` archive; `source` names it in errors (a `UserError`). */
+/**
+ * Decodes the bytes of an `.npz` archive; `source` names it in errors (a `FileFormatError` for
+ * a damaged archive, a member failing its CRC-32, or a member that is no `.npy`). Arrays of
+ * stored members share memory with `bytes`.
+ */
 export function decodeNpz(bytes: Uint8Array, source: string): NpzArrays {
-  let members: Record<string, Uint8Array>;
-  try {
-    members = unzipSync(bytes);
-  } catch (error) {
-    throw new UserError(`${source}: not a readable .npz archive (${(error as Error).message})`);
-  }
+  const members = readZipMembers(bytes, source);
   const arrays: NpzArrays = {};
-  for (const [name, member] of Object.entries(members)) {
+  for (const [name, member] of members) {
     if (!name.endsWith('.npy')) continue;
     arrays[name.slice(0, -4)] = decodeNpy(member, `${source}:${name}`);
   }

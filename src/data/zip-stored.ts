@@ -14,6 +14,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { FacelabError, FileFormatError, InvalidOptionError } from '../errors.js';
 import { tempPathFor } from './atomic-file.js';
 import { crc32, crc32Combine } from './crc32.js';
 
@@ -28,7 +29,11 @@ export interface RowMember {
   readonly rowBytes: number;
   /** Writes row `index` (exactly `rowBytes` bytes). Synchronous: `bytes` may be reused at once. */
   writeRow(index: number, bytes: Uint8Array): void;
-  /** Reads row `index` back into `into` (`rowBytes` bytes); it must have been written. */
+  /**
+   * Reads row `index` back into `into` (`rowBytes` bytes); it must have been written. The bytes
+   * read are checked against the CRC-32 of the bytes written (a `FileFormatError` naming the
+   * archive and member otherwise).
+   */
   readRow(index: number, into: Uint8Array): void;
 }
 
@@ -84,11 +89,16 @@ export class StoredZipWriter {
     const { local, central } = storedHeaders(name, size, 0, localOffset);
     const start = localOffset + local.length + head.length;
     const fd = this.handle.fd;
+    const target = this.target;
     const written = new Uint8Array(rows);
     const rowCrcs = new Float64Array(rows);
     const check = (index: number, bytes: Uint8Array): void => {
       if (!Number.isInteger(index) || index < 0 || index >= rows || bytes.length !== rowBytes) {
-        throw new RangeError(`row ${index} of ${rows}, ${bytes.length} of ${rowBytes} bytes`);
+        throw new InvalidOptionError(
+          'row',
+          `a row of ${rows} and ${rowBytes} bytes`,
+          `row ${index} of ${rows}, ${bytes.length} of ${rowBytes} bytes`,
+        );
       }
     };
     const member: RowMember = {
@@ -102,9 +112,16 @@ export class StoredZipWriter {
       },
       readRow(index, into) {
         check(index, into);
-        if (!written[index]) throw new RangeError(`row ${index} of ${name} was never written`);
+        if (!written[index]) throw new FacelabError(`row ${index} of ${name} was never written`);
+        // (The archive is named by its target: the temp file is an implementation detail.)
         if (readSync(fd, into, 0, rowBytes, start + index * rowBytes) !== rowBytes) {
-          throw new Error(`short read of row ${index} of ${name}`);
+          throw new FileFormatError(target, `short read of row ${index} of member ${name}`);
+        }
+        if (crc32(into) !== rowCrcs[index]) {
+          throw new FileFormatError(
+            target,
+            `row ${index} of member ${name} fails its CRC-32 check when read back`,
+          );
         }
       },
     };
@@ -145,7 +162,7 @@ export class StoredZipWriter {
   private async finish(): Promise<void> {
     for (const { member, headCrc, rowCrcs, written, localOffset, centralIndex } of this.reserved) {
       const missing = written.indexOf(0);
-      if (missing >= 0) throw new RangeError(`row ${missing} of ${member.rows} was never written`);
+      if (missing >= 0) throw new FacelabError(`row ${missing} of ${member.rows} was never written`);
       let crc = headCrc;
       for (const rowCrc of rowCrcs) crc = crc32Combine(crc, rowCrc, member.rowBytes);
       const bytes = Buffer.alloc(4);
@@ -165,7 +182,7 @@ export class StoredZipWriter {
   private grow(name: string, size: number): number {
     const end = this.offset + 30 + Buffer.byteLength(name) + size;
     if (end >= ZIP32_LIMIT) {
-      throw new RangeError(`npz of ${end} bytes exceeds the 4 GiB limit of zip without Zip64`);
+      throw new FileFormatError(this.target, `${end} bytes exceed the 4 GiB limit of zip without Zip64`);
     }
     return this.offset;
   }
