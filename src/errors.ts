@@ -2,6 +2,9 @@
  * facelab's error classes. Each one names the bad value and where it came from, so a user
  * can act on the message alone. `UserError` and its subclasses are mistakes in what the user
  * asked for (bad flag, unreadable file): the CLI prints them as one line and exits with 2.
+ * The other `FacelabError`s are raised on purpose too, but no flag or file of the user's can
+ * cause them (a caller passing arrays that disagree, a broken invariant): the CLI reports them
+ * as crashes (`error:`, exit 1) so that they are fixed rather than worked around.
  */
 
 /** Base class of every error facelab raises on purpose. */
@@ -40,6 +43,28 @@ export class FileFormatError extends UserError {
   ) {
     super(`${file}: ${reason}`);
   }
+}
+
+/**
+ * A library function was given arguments that do not fit together: an array whose length is
+ * not width × height × channels, parameters of another network, a tensor name used twice in a
+ * graph. A mistake in the calling code, not in a user's request (those are `InvalidOptionError`).
+ */
+export class ArgumentError extends FacelabError {
+  override name = 'ArgumentError';
+}
+
+/** facelab broke one of its own invariants (a bug to report): not the user's doing. */
+export class InternalError extends FacelabError {
+  override name = 'InternalError';
+}
+
+/**
+ * Work stopped on request (Ctrl-C, SIGTERM, an aborted `AbortSignal`): the reason an abort
+ * carries, so whoever catches it can tell a stop from a failure.
+ */
+export class StoppedError extends FacelabError {
+  override name = 'StoppedError';
 }
 
 /** A line of a FaceScrub list that cannot be used. Carries the file and 1-based line number. */

@@ -7,6 +7,7 @@
  * generator with a 2^128 − 1 period, seeded through splitmix32 so that nearby seeds (1, 2, 3…)
  * give unrelated streams.
  */
+import { InvalidOptionError } from './errors.js';
 
 /** A seeded random stream. */
 export interface Rng {
@@ -41,7 +42,8 @@ function splitmix32(state: number): [next: number, output: number] {
  * const order = shuffleInPlace([0, 1, 2, 3], rng);
  */
 export function createRng(seed: number): Rng {
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`Expected a safe integer seed but received ${seed}`);
+  if (!Number.isSafeInteger(seed))
+    throw new InvalidOptionError('createRng(seed)', 'a safe integer seed', seed);
   let mix = (seed % TWO_POW_32) | 0;
   const s = new Uint32Array(4);
   for (let i = 0; i < 4; i++) {
@@ -75,7 +77,7 @@ export function createRng(seed: number): Rng {
 
   const int = (n: number): number => {
     if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32) {
-      throw new RangeError(`Expected an integer from 1 to 2^32 for n but received ${n}`);
+      throw new InvalidOptionError('rng.int(n)', 'an integer from 1 to 2^32', n);
     }
     // Rejection sampling: draws in the last partial block of size (2^32 mod n) would favour
     // small results, so they are redrawn.

@@ -3,6 +3,7 @@
  * safe point (finished work is on disk, files are written atomically); a second signal, or a job
  * that has not stopped after a grace period, exits at once — still safe, only slower to resume.
  */
+import { StoppedError } from '../errors.js';
 
 /** Exit codes by signal, as shells report them. */
 export const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -32,7 +33,7 @@ export function handleStopSignals(command: string, graceMs = 5000): StopSignals 
     process.stderr.write(
       `\nfacelab ${command}: ${signal}: stopping; finished work is kept and a re-run resumes (again to quit at once)\n`,
     );
-    controller.abort(new Error(`stopped by ${signal}`));
+    controller.abort(new StoppedError(`stopped by ${signal}`));
     timer = setTimeout(() => process.exit(SIGNAL_EXIT[signal] ?? 1), graceMs);
     timer.unref();
   };

@@ -14,6 +14,7 @@
  * are equal.
  */
 
+import { ArgumentError, InvalidOptionError } from '../errors.js';
 import { type AxisCoefficients, coefficients, horizontalPass, verticalPass } from './resample-passes.js';
 import { layout, simdKernels } from './resample-simd.js';
 
@@ -82,7 +83,7 @@ export function resizeBilinearMany(
   const engine = source.engine ?? 'auto';
   const positive = (name: string, value: number): void => {
     if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`Expected a positive integer for ${name} but received ${value}`);
+      throw new InvalidOptionError(name, 'a positive integer', value);
     }
   };
   positive('width', width);
@@ -92,20 +93,22 @@ export function resizeBilinearMany(
     positive('outWidth', outWidth);
     positive('outHeight', outHeight);
     if (into && into.length !== outWidth * outHeight * channels) {
-      throw new RangeError(
+      throw new ArgumentError(
         `expected an output of ${outWidth}×${outHeight}×${channels} bytes but received ${into.length}`,
       );
     }
   }
   if (pixels.length !== width * height * channels) {
-    throw new RangeError(`expected ${width}×${height}×${channels} bytes but received ${pixels.length}`);
+    throw new ArgumentError(`expected ${width}×${height}×${channels} bytes but received ${pixels.length}`);
   }
   // The SIMD vertical pass works 8 bytes at a time along a row.
   const simdFits = channels === 3 && targets.every((t) => t.outWidth >= 3);
   const kernels = engine !== 'js' && simdFits ? simdKernels() : undefined;
   if (engine === 'simd' && !kernels) {
-    throw new RangeError(
-      'the SIMD engine needs WebAssembly SIMD and a 3-channel image at least 3 pixels wide',
+    throw new InvalidOptionError(
+      'engine',
+      "'auto' or 'js' (the SIMD engine needs WebAssembly SIMD and a 3-channel image at least 3 pixels wide)",
+      engine,
     );
   }
   const plans = targets.map((t) => planPasses(width, height, t.outWidth, t.outHeight));

@@ -10,6 +10,7 @@
  * later sees the same split, and seeding per actor means that selecting other actors with
  * `--actors` does not change an actor's split.
  */
+import { ArgumentError, InvalidOptionError } from '../errors.js';
 import { createRng, deriveSeed, shuffleInPlace } from '../random.js';
 
 /** The three parts of the split. */
@@ -83,7 +84,7 @@ export function partSizes(n: number, sizes: SplitSizes = DEFAULT_SPLIT_SIZES): S
 
 /**
  * Splits photos per actor. Each SHA-256 may appear only once (a photo listed twice must be
- * deduplicated first); a repeated hash throws a `RangeError` naming it.
+ * deduplicated first); a repeated hash throws an `ArgumentError` naming it.
  *
  * @example
  * const split = splitByActor(photos, { seed: 1 });
@@ -94,13 +95,13 @@ export function splitByActor(items: readonly SplitItem[], options: SplitOptions 
   const sizes = options.sizes ?? DEFAULT_SPLIT_SIZES;
   for (const [name, value] of Object.entries(sizes)) {
     if (!Number.isInteger(value) || value < 0) {
-      throw new RangeError(`Expected a non-negative integer for sizes.${name} but received ${value}`);
+      throw new InvalidOptionError(`sizes.${name}`, 'a non-negative integer', value);
     }
   }
   const byActor = new Map<string, string[]>();
   const seen = new Set<string>();
   for (const { sha256, actor } of items) {
-    if (seen.has(sha256)) throw new RangeError(`photo ${sha256} appears twice in the split input`);
+    if (seen.has(sha256)) throw new ArgumentError(`photo ${sha256} appears twice in the split input`);
     seen.add(sha256);
     const list = byActor.get(actor) ?? [];
     list.push(sha256);

@@ -3,6 +3,7 @@
  * once, then run chunks of epochs, each from the state the previous chunk returned. Parameters
  * enter and leave as `MlpParams`; the optimiser state in between is opaque.
  */
+import { ArgumentError } from '../errors.js';
 import { adamSchedule, secondMomentScale } from './adam-update.js';
 import type { MlpParams } from './mlp-layers.js';
 import {
@@ -82,7 +83,7 @@ export class MlpTrainingSession {
   setData(x: Float32Array, labels: Int32Array): void {
     const { rowCount, inputDim } = this.options;
     if (x.length !== rowCount * inputDim || labels.length !== rowCount) {
-      throw new RangeError(
+      throw new ArgumentError(
         `Expected ${rowCount} rows of ${inputDim} values and ${rowCount} labels but received ${x.length} values and ${labels.length} labels`,
       );
     }
@@ -148,12 +149,12 @@ export class MlpTrainingSession {
 
   /** Trains the epochs of one chunk. */
   async run(chunk: EpochChunk): Promise<EpochChunkResult> {
-    if (!this.data) throw new Error('MlpTrainingSession.run: call setData first');
+    if (!this.data) throw new ArgumentError('MlpTrainingSession.run: call setData first');
     const { trainCount, batch } = this.options;
     const epochs = chunk.evaluate.length;
     const steps = stepsPerEpoch(trainCount, batch);
     if (chunk.orders.length !== epochs * trainCount) {
-      throw new RangeError(
+      throw new ArgumentError(
         `Expected ${epochs} orders of ${trainCount} rows but received ${chunk.orders.length} indices`,
       );
     }
@@ -198,7 +199,7 @@ export class MlpTrainingSession {
   private checkShape(params: MlpParams): void {
     const { inputDim, hidden, classes } = this.options;
     if (params.inputDim !== inputDim || params.hidden !== hidden || params.classes !== classes) {
-      throw new RangeError(
+      throw new ArgumentError(
         `Expected parameters of a ${inputDim}→${hidden}→${classes} network but received ${params.inputDim}→${params.hidden}→${params.classes}`,
       );
     }

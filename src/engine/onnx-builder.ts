@@ -11,6 +11,7 @@
  * const bytes = g.toBytes();
  */
 import onnxProto from 'onnx-proto';
+import { ArgumentError } from '../errors.js';
 
 const { onnx } = onnxProto;
 
@@ -218,7 +219,7 @@ export class GraphBuilder {
 
   private claim(name: string): void {
     if (this.used.has(name))
-      throw new Error(`GraphBuilder: the name '${name}' is already used in graph '${this.name}'`);
+      throw new ArgumentError(`GraphBuilder: the name '${name}' is already used in graph '${this.name}'`);
     this.used.add(name);
   }
 }
@@ -226,7 +227,7 @@ export class GraphBuilder {
 function checkSize(name: string, length: number, dims: number[]): void {
   const expected = dims.reduce((a, b) => a * b, 1);
   if (expected !== length)
-    throw new Error(
+    throw new ArgumentError(
       `GraphBuilder: constant '${name}' has ${length} values but dims [${dims}] need ${expected}`,
     );
 }

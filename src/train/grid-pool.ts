@@ -5,6 +5,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { FacelabError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import type { FeatureSet } from './features.js';
 import { type GridTask, type GridTaskResult, GridTaskRunner } from './grid-task.js';
@@ -114,8 +115,11 @@ async function runOnWorkers(
       worker.on('message', (reply: GridWorkerReply) => {
         if (reply.type === 'progress') return advance(reply.id, reply.done);
         if (reply.type === 'error') {
-          if (!reply.aborted)
-            stopAll(new Error(`grid run ${describe(options.tasks, reply.id)} failed: ${reply.message}`));
+          if (!reply.aborted) {
+            // The worker's error crosses the thread as text: keep whether it was the user's.
+            const message = `grid run ${describe(options.tasks, reply.id)} failed: ${reply.message}`;
+            stopAll(reply.user ? new UserError(message) : new FacelabError(message));
+          }
         } else {
           try {
             options.onResult(reply.result);
@@ -127,7 +131,7 @@ async function runOnWorkers(
       });
       worker.on('error', stopAll);
       worker.once('exit', (code) => {
-        if (code !== 0) stopAll(new Error(`a grid worker exited with code ${code}`));
+        if (code !== 0) stopAll(new FacelabError(`a grid worker exited with code ${code}`));
       });
       next(worker);
     }

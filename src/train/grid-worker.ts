@@ -10,6 +10,7 @@
  * its own, never terminated inside an ORT run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { StoppedError, UserError } from '../errors.js';
 import type { FeatureSet } from './features.js';
 import { type GridTask, type GridTaskResult, GridTaskRunner } from './grid-task.js';
 
@@ -26,7 +27,7 @@ export type GridWorkerRequest = { type: 'task'; task: GridTask } | { type: 'stop
 export type GridWorkerReply =
   | { type: 'progress'; id: number; done: number }
   | { type: 'result'; result: GridTaskResult }
-  | { type: 'error'; id: number; message: string; aborted?: boolean };
+  | { type: 'error'; id: number; message: string; aborted?: boolean; user?: boolean };
 
 if (parentPort) {
   const port = parentPort;
@@ -35,7 +36,7 @@ if (parentPort) {
   let queue = Promise.resolve();
   let aborted = false;
   const checkStop = (): void => {
-    if (aborted) throw new Error('aborted');
+    if (aborted) throw new StoppedError('aborted');
   };
   port.on('message', (message: GridWorkerRequest) => {
     // Handled at once, not queued behind the running task.
@@ -67,6 +68,7 @@ if (parentPort) {
           id: task.id,
           message: error instanceof Error ? error.message : String(error),
           ...(aborted ? { aborted: true } : {}),
+          ...(error instanceof UserError ? { user: true } : {}),
         } satisfies GridWorkerReply);
       }
     });

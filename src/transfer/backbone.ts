@@ -124,7 +124,7 @@ export class Backbone {
       const dim = tensor.data.length / n;
       if (this.dimension === undefined) this.dimension = dim;
       else if (dim !== this.dimension)
-        throw new Error(`${this.spec.name}: feature size changed from ${this.dimension} to ${dim}`);
+        throw new UserError(`${this.spec.name}: feature size changed from ${this.dimension} to ${dim}`);
       out ??= new Float32Array(count * dim);
       out.set(tensor.data, start * dim);
       options.onProgress?.({ kind: 'advance', task, done: start + n, total: count });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { ImageError } from '../errors.js';
+import { FileFormatError } from '../errors.js';
 import { type GlyfSource, type GlyphCommand, glyphOutline } from './glyph-outline.js';
 
 export type { GlyphCommand } from './glyph-outline.js';
@@ -101,7 +101,7 @@ export class TrueTypeFont {
 
   private table(tag: string): number {
     const entry = this.tables.get(tag);
-    if (entry === undefined) throw new ImageError(this.source, 'font', `TrueType table '${tag}' is missing`);
+    if (entry === undefined) throw new FileFormatError(this.source, `TrueType table '${tag}' is missing`);
     return entry.offset;
   }
 
@@ -121,7 +121,7 @@ export class TrueTypeFont {
         bestFormat = format;
       }
     }
-    if (best < 0) throw new ImageError(this.source, 'font', 'no Unicode cmap subtable of format 4 or 12');
+    if (best < 0) throw new FileFormatError(this.source, 'no Unicode cmap subtable of format 4 or 12');
     if (bestFormat === 12) {
       for (let i = 0; i < v.getUint32(best + 12); i++) {
         const at = best + 16 + 12 * i;

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileFormatError } from '../errors.js';
 import type { GridPoint as SearchedPoint } from '../train/grid-search.js';
 import { curveTitle } from '../train/run-outputs.js';
 import { perActorAccuracySvg } from './bar-chart.js';
@@ -49,9 +50,10 @@ export async function gridSection(context: ReportContext): Promise<ReportSection
   try {
     grid = JSON.parse(await readFile(path, 'utf8')) as GridDocument;
     if (!Array.isArray(grid.points) || grid.points.length === 0 || typeof grid.best !== 'object')
-      throw new Error('no points or no chosen point');
+      throw new FileFormatError(path, 'no points or no chosen point');
   } catch (error) {
-    return missingSection(id, title, `${path} could not be read (${(error as Error).message}).`);
+    const why = error instanceof FileFormatError ? error.reason : (error as Error).message;
+    return missingSection(id, title, `${path} could not be read (${why}).`);
   }
   const select = grid.selection?.select === 'test' ? 'test' : 'val';
   const isChosen = (p: SearchedPoint): boolean =>
@@ -223,7 +225,7 @@ export async function transferSection(context: ReportContext): Promise<ReportSec
     return missingSection(
       id,
       title,
-      `${run.comparisonPath} could not be read (${(error as Error).message}).`,
+      `${run.comparisonPath} could not be read (${error instanceof FileFormatError ? error.reason : (error as Error).message}).`,
     );
   }
   const all = [
@@ -275,6 +277,6 @@ export async function transferSection(context: ReportContext): Promise<ReportSec
 /** Reads `comparison.json` (as `facelab transfer` writes it); throws when it is unreadable or has no rows. */
 export async function readComparison(path: string): Promise<ComparisonDocument> {
   const doc = JSON.parse(await readFile(path, 'utf8')) as ComparisonDocument;
-  if (!Array.isArray(doc?.rows)) throw new Error('no rows');
+  if (!Array.isArray(doc?.rows)) throw new FileFormatError(path, 'a comparison without rows');
   return doc;
 }

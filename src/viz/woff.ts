@@ -4,7 +4,7 @@
  * bytes a `@font-face` data URI costs, without changing a single glyph.
  */
 import { zlibSync } from 'fflate';
-import { ImageError } from '../errors.js';
+import { FileFormatError } from '../errors.js';
 
 const WOFF_SIGNATURE = 0x774f4646; // 'wOFF'
 const HEADER_SIZE = 44;
@@ -16,15 +16,15 @@ const ENTRY_SIZE = 20;
  */
 export function sfntToWoff(font: Uint8Array, source = 'font'): Uint8Array {
   const view = new DataView(font.buffer, font.byteOffset, font.byteLength);
-  if (font.length < 12) throw new ImageError(source, 'font', 'too short for a TrueType font');
+  if (font.length < 12) throw new FileFormatError(source, 'too short for a TrueType font');
   const flavor = view.getUint32(0);
   const count = view.getUint16(4);
-  if (font.length < 12 + 16 * count) throw new ImageError(source, 'font', 'truncated table directory');
+  if (font.length < 12 + 16 * count) throw new FileFormatError(source, 'truncated table directory');
   const tables = Array.from({ length: count }, (_, i) => {
     const at = 12 + 16 * i;
     const offset = view.getUint32(at + 8);
     const length = view.getUint32(at + 12);
-    if (offset + length > font.length) throw new ImageError(source, 'font', `table ${i} ends past the file`);
+    if (offset + length > font.length) throw new FileFormatError(source, `table ${i} ends past the file`);
     const data = font.subarray(offset, offset + length);
     const packed = zlibSync(data, { level: 9 });
     return {
