@@ -2,7 +2,8 @@
  * Every `model.onnx` facelab writes is read by readers that are not ONNX Runtime: Debian's
  * `python3-onnx` checker (full check, with shape inference) and OpenCV 4.6's DNN
  * (`cv2.dnn.readNetFromONNX`), which must give the same top-1 as facelab (ORT) on real test
- * crops, and probabilities within 1e-4.
+ * crops, and probabilities within 1e-4. The crop-taking model `facelab transfer` writes
+ * (backbone and head in one graph) also equals its own two parts run one after the other.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -13,9 +14,14 @@ import { loadPrepared } from '../src/data/dataset.js';
 import { buildClassifierModel } from '../src/engine/classifier-model.js';
 import { EngineSession } from '../src/engine/session.js';
 import { createRng } from '../src/random.js';
+import { loadClassifierFile } from '../src/train/classifier-file.js';
+import { Backbone } from '../src/transfer/backbone.js';
+import { resolveBackbone } from '../src/transfer/backbones.js';
+import { runTransfer } from '../src/transfer/transfer.js';
+import { makePreparedData } from './helpers/fake-cache.js';
 import { argmaxRows, readWithPortableReaders } from './helpers/portable.js';
 import { pythonMissing } from './helpers/python.js';
-import { makeSmallRun, type SmallRun } from './helpers/small-run.js';
+import { makeSmallRun, SMALL_RUN_ACTORS, type SmallRun } from './helpers/small-run.js';
 
 const missing = pythonMissing('numpy', 'onnx', 'cv2');
 let small: SmallRun;
@@ -98,4 +104,56 @@ test('a features head model.onnx: onnx.checker and OpenCV, same top-1', { skip: 
   });
   const rows = 40;
   await assertPortable(model, 'features', { data: normal(rows * D, 1), dims: [rows, D] }, K, 'features');
+});
+
+test('the crop-taking transfer model.onnx: backbone + head in one graph, portable, equal to its parts', {
+  skip: missing,
+}, async () => {
+  const dataDir = await makePreparedData(tmp, {
+    actors: SMALL_RUN_ACTORS,
+    sizes: [150],
+    splitSizes: { train: 10, val: 5, test: 5 },
+  });
+  const outDir = join(tmp, 'transfer-face');
+  await runTransfer({
+    dataDir,
+    outDir,
+    backbone: 'face',
+    hidden: 16,
+    epochs: 20,
+    batch: 8,
+    threads: 1,
+    baselineSide: false,
+  });
+  const folder = join(outDir, 'head-face-descriptor');
+  const file = await loadClassifierFile(folder);
+  assert.equal(file.input.kind, 'image', 'model.onnx takes crops');
+  assert.equal(file.input.side, 150);
+  assert.equal(file.labels.length, SMALL_RUN_ACTORS.length);
+  const head = await loadClassifierFile(join(folder, 'head.onnx'));
+  assert.equal(head.input.kind, 'features', 'head.onnx takes the features');
+
+  const data = await loadPrepared(dataDir, 150);
+  const { images, count } = data.test;
+  const input = { data: Float32Array.from(images), dims: [count, 150, 150, 3] };
+  const combined = await ortProbabilities(file.bytes, 'image', input);
+  const backbone = await Backbone.load(await resolveBackbone({ backbone: 'face' }), { threads: 1 });
+  let features: Float32Array;
+  try {
+    features = await backbone.extract(images, count);
+  } finally {
+    await backbone.dispose();
+  }
+  const parts = await ortProbabilities(head.bytes, 'features', { data: features, dims: [count, 128] });
+  let worst = 0;
+  for (const [i, p] of parts.entries()) worst = Math.max(worst, Math.abs(p - combined[i]!));
+  assert.ok(worst <= 1e-5, `combined vs backbone then head: probabilities differ by up to ${worst}`);
+  await assertPortable(file.bytes, 'image', input, file.labels.length, 'face-combined');
+  await assertPortable(
+    head.bytes,
+    'features',
+    { data: features, dims: [count, 128] },
+    file.labels.length,
+    'face-head',
+  );
 });

@@ -1,7 +1,9 @@
 /**
  * Opening a `model.onnx` that facelab wrote (`buildClassifierModel`) and checking that it is
  * one: the `facelab` metadata entry says the class names, the input (raw crops of a side, or
- * feature vectors) and, for a transfer head, possibly the backbone that made its features.
+ * feature vectors) and, for a transfer model, the backbone: either inside the graph (a model
+ * taking crops, as `facelab transfer` writes `model.onnx`) or to be rebuilt to make the features
+ * a head takes (`head.onnx`, or heads written before).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +17,19 @@ export const MODEL_FILE = 'model.onnx';
 
 /** What the model takes, from its metadata. */
 export type ClassifierFileInput =
-  | { kind: 'image'; name: string; side: number }
+  | {
+      kind: 'image';
+      name: string;
+      side: number;
+      /**
+       * Side the training faces were cut at before being resized to `side` (a transfer model
+       * whose backbone side was not prepared, e.g. 227 px crops for the 150 px face network):
+       * cut new faces at this side and resize them to `side` to match training. Default `side`.
+       */
+      cropSide?: number;
+      /** For a transfer model (backbone and head in one graph): the backbone it contains. */
+      backbone?: HeadBackbone;
+    }
   | { kind: 'features'; name: string; dim: number; backbone: HeadBackbone | undefined };
 
 /** A facelab classifier read from disk. */
@@ -91,7 +105,15 @@ function readInput(
   const shape: unknown[] = Array.isArray(input?.shape) ? input.shape : [];
   const positive = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0;
   if (input?.kind === 'image' && shape.length === 4 && positive(shape[1]) && shape[2] === shape[1]) {
-    return { kind: 'image', name: input.name ?? 'image', side: shape[1] };
+    const image: ClassifierFileInput = { kind: 'image', name: input.name ?? 'image', side: shape[1] };
+    // A combined transfer model records its backbone; its crop side tells how faces were cut.
+    const backbone = readHeadBackbone(metadata.backbone, folder, notFacelab);
+    if (backbone) {
+      image.backbone = backbone;
+      if (backbone.cropSide !== undefined && backbone.cropSide !== image.side)
+        image.cropSide = backbone.cropSide;
+    }
+    return image;
   }
   if (input?.kind === 'features' && shape.length === 2 && positive(shape[1])) {
     const backbone = readHeadBackbone(metadata.backbone, folder, notFacelab);

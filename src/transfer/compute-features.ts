@@ -8,7 +8,7 @@ import { splitManifestSha256 } from '../data/split-manifest.js';
 import type { OnProgress } from '../progress.js';
 import type { HeadBackbone } from '../train/head-backbone.js';
 import { Backbone } from './backbone.js';
-import { type BackboneChoice, resolveBackbone } from './backbones.js';
+import { type BackboneChoice, type ResolvedBackbone, resolveBackbone } from './backbones.js';
 import { cropSourceSide, loadCropsAtSide } from './crops.js';
 import { extractFeatureSet, type FeatureSet, readFeatureSet, writeFeatureSet } from './feature-set.js';
 
@@ -47,6 +47,8 @@ export interface ComputedFeatures {
    * metadata so that `facelab predict` can run backbone and head on new photos.
    */
   record: HeadBackbone;
+  /** The resolved backbone (model bytes, tensor, side, preprocessing), for the combined model. */
+  spec: ResolvedBackbone;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function computeFeatures(options: ComputeFeaturesOptions): Promise<
     ...(options.weights !== undefined ? { weights: resolve(options.weights) } : {}),
     ...(options.randomWeights !== undefined ? { randomWeights: options.randomWeights } : {}),
   };
-  const summary = { backbone: spec.name, layer: spec.layer, side: spec.side, record };
+  const summary = { backbone: spec.name, layer: spec.layer, side: spec.side, record, spec };
   if (options.reuse) {
     const cached = await readFeatureSet(options.out).catch(() => undefined);
     if (cached?.key === key) return { ...summary, set: cached, images: 0, seconds: 0, reused: true };

@@ -108,7 +108,9 @@ export function faceNetGraph(weights: ReadonlyMap<string, NamedWeight>, source =
     const w = take(name, 1);
     if (w.data.length !== c)
       throw new UserError(`${source}: '${name}' has ${w.data.length} values, expected ${c}`);
-    return g.constant(name, w.data, [1, c, 1, 1]);
+    // Rank 3, not [1, c, 1, 1]: OpenCV reads a constant shaped like the whole (1 × 1) tensor as a
+    // same-shape operand and then refuses batches of more than one.
+    return g.constant(name, w.data, [c, 1, 1]);
   };
   /** conv + bias, scale layer, optional ReLU; tracks the spatial side. */
   const convLayer = (

@@ -13,6 +13,7 @@
  * - `uint8`: the bytes unchanged (NHWC), for models that normalise inside the graph, such as
  *   facelab's face backbone.
  */
+import type { CropToInput } from '../engine/combined-model.js';
 import { InvalidOptionError } from '../errors.js';
 
 /** How crops are turned into a backbone's input (see the module comment). */
@@ -67,6 +68,25 @@ export function preprocessImages(
     affineToPlanes(src, dst, plane, source, scale, shift);
   }
   return { data: out, dims: [count, 3, side, side] };
+}
+
+/**
+ * The same preprocessing as a description the combined model computes inside its graph
+ * (`buildCombinedModel`); undefined for `seed`, whose per-image statistics have no in-graph form yet.
+ */
+export function cropToInput(mode: Preprocess): CropToInput | undefined {
+  if (mode === 'uint8') return { kind: 'bytes' };
+  if (mode === 'imagenet') {
+    return {
+      kind: 'affine',
+      source: [0, 1, 2],
+      scale: IMAGENET_STD.map((s) => 1 / (255 * s)),
+      shift: IMAGENET_MEAN.map((m, c) => -m / IMAGENET_STD[c]!),
+    };
+  }
+  if (mode === 'caffe')
+    return { kind: 'affine', source: [2, 1, 0], scale: [1, 1, 1], shift: CAFFE_MEAN_BGR.map((m) => -m) };
+  return undefined;
 }
 
 function affineToPlanes(

@@ -11,20 +11,23 @@
  * - `comparison.json`: raw pixels vs every backbone run into this folder with the same head
  *   hyper-parameters: accuracy, test error and error reduction of each.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../data/atomic-file.js';
 import { loadPrepared } from '../data/dataset.js';
 import { splitManifestSha256 } from '../data/split-manifest.js';
+import { buildCombinedModel } from '../engine/combined-model.js';
 import type { OnProgress } from '../progress.js';
+import { MODEL_FILE } from '../train/classifier-file.js';
 import { trainClassifier } from '../train/classifier-trainer.js';
 import { featuresFromImages, type FeatureSet as HeadData } from '../train/features.js';
-import { runGrid } from '../train/grid-outputs.js';
+import { GRID_FILES, runGrid } from '../train/grid-outputs.js';
 import type { Accuracy } from '../train/metrics.js';
 import { writeRunOutputs } from '../train/run-outputs.js';
 import type { BackboneChoice } from './backbones.js';
-import { computeFeatures } from './compute-features.js';
+import { type ComputedFeatures, computeFeatures } from './compute-features.js';
 import type { FeatureSet } from './feature-set.js';
+import { cropToInput } from './preprocess.js';
 
 const DEFAULT_LAYER = { face: 'descriptor', alexnet: 'pool5', onnx: 'output' } as const;
 
@@ -118,7 +121,9 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
   };
   let result: { accuracy: Accuracy; seconds: number };
   let chosen: TransferResult['chosen'];
+  let headDir = join(outDir, `head-${name}`);
   if (options.grid) {
+    headDir = join(outDir, `grid-${name}`, GRID_FILES.best);
     const grid = await runGrid(data, {
       dir: join(outDir, `grid-${name}`),
       input: { kind: 'features' },
@@ -134,7 +139,7 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
   } else {
     const run = await trainClassifier(data, { ...head, ...threads, curves: true, task: 'head', ...progress });
     await writeRunOutputs({
-      dir: join(outDir, `head-${name}`),
+      dir: headDir,
       result: run,
       data,
       input: { kind: 'features' },
@@ -143,6 +148,7 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
     });
     result = run;
   }
+  await writeCombinedModel(headDir, features);
   const row: ComparisonRow = {
     method,
     features: data.inputDim,
@@ -171,6 +177,32 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
     featuresReused: features.reused,
     seconds: { features: features.seconds, head: result.seconds, baseline: baselineSeconds },
   };
+}
+
+/** File name of the features-taking head next to the combined `model.onnx`. */
+export const HEAD_FILE = 'head.onnx';
+
+/**
+ * Moves the head the trainer wrote (`model.onnx`, taking features) to `head.onnx` and writes
+ * in its place the portable model taking crops: backbone and head in one graph. With `seed`
+ * preprocessing (no in-graph form) the features-taking `model.onnx` stays as it is.
+ */
+async function writeCombinedModel(dir: string, features: ComputedFeatures): Promise<void> {
+  const { spec, record } = features;
+  const input = cropToInput(spec.preprocess);
+  if (!input) return;
+  const headPath = join(dir, HEAD_FILE);
+  await rename(join(dir, MODEL_FILE), headPath);
+  const combined = buildCombinedModel({
+    backbone: spec.model,
+    tensor: spec.tensor,
+    side: spec.side,
+    input,
+    head: new Uint8Array(await readFile(headPath)),
+    source: spec.source ?? spec.name,
+    extra: { backbone: record, head: HEAD_FILE },
+  });
+  await writeFileAtomic(join(dir, MODEL_FILE), combined);
 }
 
 function reduction(baseline: ComparisonRow | undefined, row: ComparisonRow): number | undefined {
