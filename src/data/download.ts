@@ -8,7 +8,12 @@
  * photo works, each line keeps the failure of its own URL. Photos already in `photos/` are
  * re-hashed once and reused, so a re-run only fetches what is missing (or corrupt).
  *
- * One cache is meant for one `download` at a time; temp files of live processes are spared.
+ * One `download` writes a cache at a time: a second one waits for the cache's lock
+ * (`download.lock`, held for the whole run; a progress warning says whose it is), then reuses
+ * every photo the first verified. Waiting rather than refusing, because both downloads are
+ * wanted and the second gets cheaper. Every manifest save also merges with the records of other
+ * lines already on disk (`saveManifestMerged`), so no line's record is lost even without the
+ * lock. Temp files of live processes are spared.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -18,15 +23,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { isProcessAlive } from './atomic-file.js';
+import { acquireLock } from './cache-lock.js';
 import type { FaceLine } from './face-list.js';
 import { type FetchedPhoto, fetchPhoto, PhotoFetchError } from './fetch-photo.js';
 import { IMAGE_EXTENSIONS } from './image-sniff.js';
 import {
+  cacheLockPath,
   type DownloadManifest,
   type ManifestEntry,
   photosDir,
-  readManifest,
-  writeManifest,
+  saveManifestMerged,
 } from './manifest.js';
 import { mirrorUrl } from './mirror-url.js';
 
@@ -54,7 +60,10 @@ export interface DownloadOptions {
   maxBytes?: number;
   /** How often the manifest is rewritten during the run, in ms; default 5000. */
   manifestIntervalMs?: number;
-  /** Stops starting new requests and cancels running ones; the manifest is still written. */
+  /**
+   * Stops starting new requests and cancels running ones; the manifest is still written. While
+   * waiting for another download's lock on the cache it stops the wait (nothing is written).
+   */
   signal?: AbortSignal;
   onProgress?: OnProgress;
 }
@@ -92,12 +101,36 @@ export async function downloadPhotos(options: DownloadOptions): Promise<Download
   }
   const dir = photosDir(cacheDir);
   await mkdir(dir, { recursive: true });
+  const stats = { cached: 0, requests: 0 };
+  const lock = await acquireLock(cacheLockPath(cacheDir), {
+    ...(signal ? { signal } : {}),
+    onWait: (owner) =>
+      onProgress?.({
+        kind: 'warning',
+        task: 'download',
+        message: `${resolve(cacheDir)} is in use by another download (process ${owner}): waiting for it to finish`,
+      }),
+  });
+  if (!lock) return summarize([], lines.length, stats, signal);
+  try {
+    return await downloadLocked(options, stats);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function downloadLocked(
+  options: DownloadOptions,
+  stats: { cached: number; requests: number },
+): Promise<DownloadSummary> {
+  const { lines, cacheDir, signal, onProgress } = options;
+  const concurrency = options.concurrency ?? 8;
+  const dir = photosDir(cacheDir);
   await removeStaleTemps(cacheDir);
   await removeStaleTemps(dir);
   const inCache = await scanPhotos(dir);
-  const kept = await entriesToKeep(options);
+  const ownLines = new Set(lines.map((l) => l.line));
   const results = new Map<number, ManifestEntry>();
-  const stats = { cached: 0, requests: 0 };
 
   const groups = new Map<string, FaceLine[]>();
   for (const line of lines) {
@@ -108,17 +141,19 @@ export async function downloadPhotos(options: DownloadOptions): Promise<Download
 
   // Saves run one after another. A failed periodic save is not fatal (the next one, or the
   // final one, rewrites the whole manifest); only the final save decides whether the run fails.
+  // Each save keeps the records of lines outside this run (other actors, other downloads).
   let saving: Promise<void> = Promise.resolve();
   const save = (complete: boolean): Promise<void> => {
-    const entries = [...kept, ...results.values()].sort((a, b) => a.line - b.line);
     const manifest: DownloadManifest = {
       version: 1,
       list: resolve(options.list),
       updated: new Date().toISOString(),
       complete,
-      entries,
+      entries: [...results.values()],
     };
-    const written = saving.then(() => writeManifest(cacheDir, manifest));
+    const written = saving.then(async () => {
+      await saveManifestMerged(cacheDir, manifest, ownLines);
+    });
     saving = written.catch(() => undefined);
     return written;
   };
@@ -330,20 +365,4 @@ async function removeStaleTemps(dir: string): Promise<void> {
     if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) continue;
     await rm(join(dir, name), { force: true });
   }
-}
-
-/**
- * Entries of an earlier manifest of the same list for lines this run does not cover (e.g. other
- * actors), so downloading actors one batch at a time keeps the earlier batches' outcomes.
- */
-async function entriesToKeep(options: DownloadOptions): Promise<ManifestEntry[]> {
-  let previous: DownloadManifest;
-  try {
-    previous = await readManifest(options.cacheDir);
-  } catch {
-    return [];
-  }
-  if (resolve(previous.list) !== resolve(options.list)) return [];
-  const current = new Set(options.lines.map((l) => l.line));
-  return previous.entries.filter((e) => !current.has(e.line));
 }
