@@ -16,7 +16,7 @@ import type { OnProgress } from '../progress.js';
 import { type CropFailureReason, DEFAULT_SIDES } from './crop.js';
 import { cropToDatasets, type DatasetPhoto } from './crop-datasets.js';
 import { type FaceLine, readFaceList } from './face-list.js';
-import { type ManifestEntry, photosDir, readManifest } from './manifest.js';
+import { type ManifestEntry, photosDir, readManifest, requireManifestRecords } from './manifest.js';
 import { type DatasetSplit, SPLIT_NAMES, type SplitAssignment, type SplitSizes } from './split.js';
 import {
   type CropFailureRecord,
@@ -94,6 +94,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
   for (const problem of list.problems)
     onProgress?.({ kind: 'warning', task: 'prepare', message: problem.message });
   const manifest = await readManifest(cacheDir);
+  await requireManifestRecords(options.list, cacheDir, options.actors); // never quietly without them
   if (manifest.complete === false) {
     onProgress?.({
       kind: 'warning',
