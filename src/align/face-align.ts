@@ -172,23 +172,39 @@ export function warpAffine(image: RgbImage, m: Affine2x3, side: number): Uint8Ar
   const out = new Uint8Array(side * side * 3);
   const pixel = (x: number, y: number, k: number): number =>
     x >= 0 && x < width && y >= 0 && y < height ? data[(y * width + x) * 3 + k]! : 0;
+  const row = width * 3;
   let o = 0;
   for (let v = 0; v < side; v++) {
-    for (let u = 0; u < side; u++) {
+    for (let u = 0; u < side; u++, o += 3) {
       const x = ia * (u - tx) + ib * (v - ty);
       const y = ic * (u - tx) + id * (v - ty);
       const x0 = Math.floor(x);
       const y0 = Math.floor(y);
-      if (x0 < -1 || y0 < -1 || x0 >= width || y0 >= height) {
-        o += 3;
-        continue;
-      }
+      if (!(x0 >= -1 && y0 >= -1 && x0 < width && y0 < height)) continue;
       const fx = x - x0;
       const fy = y - y0;
-      for (let k = 0; k < 3; k++) {
-        const top = pixel(x0, y0, k) * (1 - fx) + pixel(x0 + 1, y0, k) * fx;
-        const bottom = pixel(x0, y0 + 1, k) * (1 - fx) + pixel(x0 + 1, y0 + 1, k) * fx;
-        out[o++] = Math.round(top * (1 - fy) + bottom * fy);
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
+        // All four neighbours inside: no bounds checks.
+        const i = y0 * row + x0 * 3;
+        for (let k = 0; k < 3; k++)
+          out[o + k] = Math.round(
+            data[i + k]! * w00 +
+              data[i + 3 + k]! * w01 +
+              data[i + row + k]! * w10 +
+              data[i + row + 3 + k]! * w11,
+          );
+      } else {
+        for (let k = 0; k < 3; k++)
+          out[o + k] = Math.round(
+            pixel(x0, y0, k) * w00 +
+              pixel(x0 + 1, y0, k) * w01 +
+              pixel(x0, y0 + 1, k) * w10 +
+              pixel(x0 + 1, y0 + 1, k) * w11,
+          );
       }
     }
   }
