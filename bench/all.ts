@@ -5,7 +5,8 @@
  * - download: 16 concurrent downloads vs one at a time through a slow loopback mirror;
  * - data: `prepare` (32 + 227 px crops) vs the reference study's PyTorch/PIL loader;
  * - train: one 200-epoch run and the 81-point grid vs PyTorch, plus GFLOP/s;
- * - features: AlexNet pool5 vs torchvision, the face backbone vs face-api (TF.js WASM).
+ * - features: AlexNet pool5 vs torchvision, the face backbone vs face-api (TF.js WASM);
+ * - align: 68 landmarks + 150 px alignment vs face-api's landmarks (TF.js WASM), decode excluded.
  *
  * Each benchmark prints its own table; this script then prints the machine, the date and one
  * summary line per measured ratio, and writes every JSON line to `bench-results.json` (or the
@@ -25,6 +26,7 @@ const BENCHES: Record<string, string[]> = {
   data: ['bench/data.ts'],
   train: ['bench/train.ts'],
   features: ['bench/features.ts'],
+  align: ['bench/align.ts'],
 };
 
 const { values } = parseArgs({
