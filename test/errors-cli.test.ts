@@ -115,12 +115,12 @@ test('transfer: a baseline side that was not prepared, a bad --hidden: exit 2', 
   await expectUserError([...base, '--baseline-size', '64', '--epochs', '1'], /no 64 px crops/);
 });
 
-test('predict: a bad --top and a photo that is no image are one line, exit 2', async () => {
+test('predict: a bad --top or --box is one line, exit 2', async () => {
   const model = join(dir(), 'grid', 'best', 'model.onnx');
-  const notPhoto = join(tmp, 'not-a-photo.jpg');
-  await writeFile(notPhoto, 'plain text');
-  await expectUserError(['predict', '--model', model, '--top', '0', notPhoto], /--top.*'0'/);
-  await expectUserError(['predict', '--model', model, notPhoto], /not-a-photo\.jpg/);
+  const photo = join(tmp, 'photo.jpg');
+  await writeFile(photo, 'never read: the flags are refused first');
+  await expectUserError(['predict', '--model', model, '--top', '0', photo], /--top.*'0'/);
+  await expectUserError(['predict', '--model', model, '--box', '1,2,3', photo], /--box.*'1,2,3'/);
 });
 
 test('units: an unknown actor, a bad --rank, a damaged model: exit 2', async () => {
