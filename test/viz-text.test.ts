@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { embeddedFont } from '../src/viz/font.js';
+import { FileFormatError } from '../src/errors.js';
+import { EmbeddedFont, embeddedFont } from '../src/viz/font.js';
 import { svgToPng } from '../src/viz/rasterize.js';
 import { svgDocument } from '../src/viz/svg.js';
 import { fitText, measureText, textPath, wrapText } from '../src/viz/text-path.js';
@@ -25,19 +26,28 @@ test('the embedded DejaVu Sans parses: metrics, character map, kerning, composit
   const font = embeddedFont();
   assert.equal(font.unitsPerEm, 2048);
   assert.ok(font.ascender > 0 && font.descender < 0);
-  const a = font.glyphIndex('A'.codePointAt(0)!);
-  assert.ok(a > 0);
-  assert.equal(font.glyphIndex(0x10fffd), 0, 'a private-use code point is not in the font');
-  assert.ok(font.outline(a).length > 3);
-  assert.deepEqual(font.outline(font.glyphIndex(32)), [], 'space has no outline');
+  assert.equal(font.capHeight, 1493, 'the top of H in DejaVu Sans');
+  const glyph = (c: string) => font.layout(c).glyphs[0]!;
+  assert.ok(font.hasGlyph('A'.codePointAt(0)!));
+  assert.equal(font.hasGlyph(0x10fffd), false, 'a private-use code point is not in the font');
+  assert.ok(glyph('A').commands.length > 3);
+  assert.deepEqual(glyph(' ').commands, [], 'space has no outline');
   // "AV" is kerned tighter than A and V set apart.
   assert.ok(measureText('AV', 100) < measureText('A', 100) + measureText('V', 100) - 1);
   // é is a composite (e + acute): it reaches higher than e.
-  const top = (c: string): number =>
-    Math.max(...font.outline(font.glyphIndex(c.codePointAt(0)!)).map((k) => ('y' in k ? k.y : 0)));
+  const top = (c: string): number => Math.max(...glyph(c).commands.map((k) => ('y' in k ? k.y : 0)));
   assert.ok(top('é') > top('e') + 200, `é top ${top('é')} vs e top ${top('e')}`);
+  // No ligatures: every character keeps its own glyph, so a label cut at a character stays true.
+  assert.equal(font.layout('office').glyphs.length, 6);
   assert.equal(embeddedFont('bold') === embeddedFont('regular'), false);
   assert.ok(measureText('Wide', 20, 'bold') > measureText('Wide', 20, 'regular'));
+});
+
+test('a file that is no font is a FileFormatError naming it', () => {
+  assert.throws(
+    () => EmbeddedFont.parse(new TextEncoder().encode('not a font at all'), 'junk.ttf'),
+    (error: unknown) => error instanceof FileFormatError && /^junk\.ttf: not a TrueType/.test(error.message),
+  );
 });
 
 test('text widths scale with size; fitting shrinks, then cuts with an ellipsis', () => {

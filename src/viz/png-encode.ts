@@ -1,25 +1,12 @@
 /**
  * A synchronous PNG encoder for small RGB images, so figure functions can embed pictures as
- * data URIs and stay synchronous (sharp only encodes asynchronously). Uses fflate's zlib.
+ * data URIs and stay synchronous. Hand-written because sharp, the project's image library, only
+ * encodes asynchronously; the parts that are not PNG's own come from elsewhere: `node:zlib` for
+ * the deflate stream and `data/crc32.ts` for the chunk checksums.
  */
-import { zlibSync } from 'fflate';
+import { deflateSync } from 'node:zlib';
+import { crc32 } from '../data/crc32.js';
 import { InvalidOptionError } from '../errors.js';
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
@@ -58,7 +45,7 @@ export function encodeRgbPng(pixels: Uint8Array, width: number, height: number):
   const parts = [
     new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
     chunk('IHDR', header),
-    chunk('IDAT', zlibSync(raw, { level: 6 })),
+    chunk('IDAT', deflateSync(raw, { level: 6 })),
     chunk('IEND', new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

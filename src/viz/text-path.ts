@@ -35,21 +35,10 @@ export interface TextOptions {
   maxWidth?: number;
 }
 
-/** Cap height of DejaVu Sans as a fraction of the em (1493 / 2048). */
-const CAP_HEIGHT = 0.729;
-
 /** Width of `content` in user units at font size `size`, kerning included. */
 export function measureText(content: string, size = 12, weight: FontWeight = 'regular'): number {
   const font = embeddedFont(weight);
-  let width = 0;
-  let previous = -1;
-  for (const char of content) {
-    const glyph = font.glyphIndex(char.codePointAt(0)!);
-    if (previous >= 0) width += font.kerning(previous, glyph);
-    width += font.advance(glyph);
-    previous = glyph;
-  }
-  return (width * size) / font.unitsPerEm;
+  return (font.layout(content).advance * size) / font.unitsPerEm;
 }
 
 /**
@@ -111,29 +100,27 @@ export function textPath(content: string, options: TextOptions): string {
   }
   const font = embeddedFont(weight);
   const scale = size / font.unitsPerEm;
-  const width = measureText(content, size, weight);
+  const run = font.layout(content);
+  const width = run.advance * scale;
   const anchor = options.anchor ?? 'start';
   const baseline = options.baseline ?? 'alphabetic';
+  const capHeight = font.capHeight * scale;
   const dx = anchor === 'middle' ? -width / 2 : anchor === 'end' ? -width : 0;
-  const dy = baseline === 'middle' ? (CAP_HEIGHT * size) / 2 : baseline === 'hanging' ? CAP_HEIGHT * size : 0;
+  const dy = baseline === 'middle' ? capHeight / 2 : baseline === 'hanging' ? capHeight : 0;
   // Glyphs are laid out unrotated around (x, y); rotation is applied by a transform on the path.
   const ox = options.x + dx;
   const oy = options.y + dy;
   const parts: string[] = [];
-  let pen = 0;
-  let previous = -1;
-  for (const char of content) {
-    const glyph = font.glyphIndex(char.codePointAt(0)!);
-    if (previous >= 0) pen += font.kerning(previous, glyph);
-    const px = (fx: number): string => round(ox + (pen + fx) * scale);
-    const py = (fy: number): string => round(oy - fy * scale);
-    for (const c of font.outline(glyph)) {
+  for (const glyph of run.glyphs) {
+    const px = (fx: number): string => round(ox + (glyph.x + fx) * scale);
+    const py = (fy: number): string => round(oy - (glyph.y + fy) * scale);
+    for (const c of glyph.commands) {
       if (c.op === 'Z') parts.push('Z');
       else if (c.op === 'Q') parts.push(`Q${px(c.cx)} ${py(c.cy)} ${px(c.x)} ${py(c.y)}`);
+      else if (c.op === 'C')
+        parts.push(`C${px(c.c1x)} ${py(c.c1y)} ${px(c.c2x)} ${py(c.c2y)} ${px(c.x)} ${py(c.y)}`);
       else parts.push(`${c.op}${px(c.x)} ${py(c.y)}`);
     }
-    pen += font.advance(glyph);
-    previous = glyph;
   }
   const rotate = options.rotate ?? 0;
   const transform =
