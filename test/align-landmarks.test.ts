@@ -9,13 +9,20 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DENSE_BLOCKS, FEATURE_SIDE, FEATURES_TAP } from '../src/align/face-feature-extractor.js';
+import {
+  DENSE_BLOCK_TAPS,
+  DENSE_BLOCKS,
+  FEATURE_SIDE,
+  FEATURES_TAP,
+  faceFeatureExtractor,
+} from '../src/align/face-feature-extractor.js';
 import { squareGeometry, writeFaceSquare } from '../src/align/face-square.js';
 import { landmarkManifestPath, landmarkNetGraph } from '../src/align/landmark-net.js';
 import { LandmarkDetector, type Point } from '../src/align/landmarks.js';
 import type { FaceBox } from '../src/data/face-list.js';
 import { readFaceList } from '../src/data/face-list.js';
 import { decodePhoto, type RgbImage } from '../src/data/photo-decode.js';
+import { GraphBuilder } from '../src/engine/onnx-builder.js';
 import { EngineSession } from '../src/engine/session.js';
 import { InvalidOptionError, UserError } from '../src/errors.js';
 import { readTfjsWeights } from '../src/transfer/tfjs-weights.js';
@@ -120,6 +127,8 @@ test('the 112 px square and the dense-block features match face-api on real face
       assert.deepEqual(result.dense3!.dims, [1, 256, 7, 7]);
       const got = result[FEATURES_TAP]!.data as Float32Array;
       assert.equal(got.length, expectedFeatures.length);
+      const largest = expectedFeatures.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      assert.ok(largest > 0.01, `face-api's features are all near 0 (max ${largest}): nothing compared`);
       for (let i = 0; i < got.length; i++) {
         const diff = Math.abs(got[i]! - expectedFeatures[i]!);
         if (!(diff <= 1e-4 + 1e-4 * Math.abs(expectedFeatures[i]!)))
@@ -130,6 +139,30 @@ test('the 112 px square and the dense-block features match face-api on real face
     // Pixels are 0–255 floats; TF resizes in float32 (measured ≤ 0.002), facelab in float64.
     assert.ok(worstInput <= 1e-2, `input square differs from face-api's by ${worstInput}`);
     console.log(`input square max |Δ| ${worstInput}, features max |Δ| ${worstFeature}`);
+  } finally {
+    await session.dispose();
+  }
+});
+
+test('two feature extractors live in one graph under different prefixes, with their own taps', async () => {
+  const weights = await readTfjsWeights(landmarkManifestPath());
+  const g = new GraphBuilder('two_extractors');
+  const x = g.input('image', 'float32', ['batch', FEATURE_SIDE, FEATURE_SIDE, 3]);
+  const plain = faceFeatureExtractor(g, x, weights);
+  const other = faceFeatureExtractor(g, x, weights, 'expr/');
+  assert.equal(plain, FEATURES_TAP);
+  assert.equal(other, `expr/${FEATURES_TAP}`);
+  g.output(plain, 'float32', ['batch', 256]);
+  g.output(other, 'float32', ['batch', 256]);
+  g.output(`expr/${DENSE_BLOCK_TAPS[1]}`, 'float32', ['batch', 64, 28, 28]);
+  const session = await EngineSession.create(g.toBytes(), { threads: 2 });
+  try {
+    const input = new Float32Array(2 * FEATURE_SIDE * FEATURE_SIDE * 3);
+    writeFaceSquare(samples[0]!.image, squareGeometry(samples[0]!.box), input, 0);
+    writeFaceSquare(samples[1]!.image, squareGeometry(samples[1]!.box), input, input.length / 2);
+    const out = await session.run({ image: { data: input, dims: [2, FEATURE_SIDE, FEATURE_SIDE, 3] } });
+    assert.deepEqual(out[plain]!.data, out[other]!.data);
+    assert.deepEqual(out['expr/dense1']!.dims, [2, 64, 28, 28]);
   } finally {
     await session.dispose();
   }
@@ -156,6 +189,34 @@ test(`landmarks are within ${LANDMARK_TOLERANCE_PX} px of face-api's on ${6 * PE
     }
   }
   console.log(`landmarks vs face-api: max ${worst.toFixed(4)} px, mean ${(total / count).toFixed(5)} px`);
+});
+
+test("non-square boxes (padded to a square, odd and even differences) give face-api's landmarks", async () => {
+  // The FaceScrub boxes are all square; these exercise face-api's pad-to-square and its mapping back.
+  let worst = 0;
+  for (const [i, { file, image, box }] of samples.slice(0, 12).entries()) {
+    const w = box.x2 - box.x1;
+    const h = box.y2 - box.y1;
+    const cut = 2 * Math.round((w * [0.1, 0.17, 0.23][i % 3]!) / 2) + (i % 2); // odd on odd i, even on even i
+    const variant =
+      i % 4 < 2
+        ? { x1: box.x1 + cut, y1: box.y1, x2: box.x2, y2: box.y2 } // taller than wide
+        : { x1: box.x1, y1: box.y1 + cut, x2: box.x2, y2: box.y2 }; // wider than tall
+    assert.notEqual(variant.x2 - variant.x1, variant.y2 - variant.y1);
+    assert.ok(w > cut && h > cut);
+    const [ours] = await detector.detect(image, [variant]);
+    const expected = await packageLandmarks(image, variant);
+    for (const [k, p] of ours!.entries()) {
+      const q = expected[k]!;
+      const distance = Math.hypot(p.x - q.x, p.y - q.y);
+      if (!(distance <= LANDMARK_TOLERANCE_PX))
+        assert.fail(
+          `${file} box ${JSON.stringify(variant)} point ${k}: ours (${p.x}, ${p.y}), face-api (${q.x}, ${q.y})`,
+        );
+      worst = Math.max(worst, distance);
+    }
+  }
+  console.log(`non-square boxes vs face-api: max ${worst.toFixed(4)} px`);
 });
 
 test('several boxes of one photo are found in one call, in order, as one by one', async () => {
