@@ -219,7 +219,7 @@ test("non-square boxes (padded to a square, odd and even differences) give face-
   console.log(`non-square boxes vs face-api: max ${worst.toFixed(4)} px`);
 });
 
-test('several boxes of one photo are found in one call, in order, as one by one', async () => {
+test('several boxes of one photo are found in one call, in order, as one by one, and concurrent calls agree', async () => {
   const { image, box } = samples[0]!;
   const shifted = { x1: box.x1 + 7, y1: box.y1 - 5, x2: box.x2 + 3, y2: box.y2 - 9 };
   const both = await detector.detect(image, [box, shifted]);
@@ -229,6 +229,11 @@ test('several boxes of one photo are found in one call, in order, as one by one'
   assert.deepEqual(both[0], first);
   assert.deepEqual(both[1], second);
   assert.deepEqual(await detector.detect(image, []), []);
+  // Concurrent calls (a pipeline decodes several photos at once) give the same as one by one.
+  const some = samples.slice(0, 6);
+  const together = await Promise.all(some.map(({ image: im, box: b }) => detector.detect(im, [b])));
+  for (const [i, { image: im, box: b }] of some.entries())
+    assert.deepEqual(together[i], await detector.detect(im, [b]));
 });
 
 test('a box reaching outside the photo sees black there, like the same photo with a black border', async () => {
