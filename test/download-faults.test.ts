@@ -75,7 +75,8 @@ test('injected faults end with the right reason, retried only when transient', a
     list: facescrubList,
     cacheDir: cache,
     mirror: mirror.url,
-    timeoutMs: 400,
+    // Long enough that a loaded machine (six engineers on two cores) times out only the stall.
+    timeoutMs: 1500,
     retries: 2,
     retryDelayMs: 10,
   });

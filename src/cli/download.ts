@@ -35,7 +35,7 @@ const flags: Record<string, FlagSpec> = {
   },
   concurrency: { type: 'string', help: 'downloads at the same time', default: '8' },
   timeout: { type: 'string', help: 'seconds of silence before a request times out', default: '30' },
-  retries: { type: 'string', help: 'retries after a timeout, 5xx or connection error', default: '3' },
+  retries: { type: 'string', help: 'retries after a timeout, 5xx, 429 or connection error', default: '3' },
   'max-mb': {
     type: 'string',
     help: 'largest photo accepted, in MB',

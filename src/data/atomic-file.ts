@@ -12,7 +12,26 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes `data` to `target` atomically (temp file, fsync, rename). Creates the folder. */
+/**
+ * A file-system error about `temp` restated about `target`: the temp file is an implementation
+ * detail, and a message naming `.manifest.json.4242.1a2b3c4d.tmp` helps no user. The error's
+ * `code` stays, so the CLI still reports a path problem as one line (exit 2). Other errors are
+ * returned unchanged.
+ */
+export function aboutTarget(error: unknown, temp: string, target: string): unknown {
+  const failure = error as NodeJS.ErrnoException & { dest?: string };
+  if (!(error instanceof Error) || (failure.path !== temp && failure.dest !== temp)) return error;
+  // "EISDIR: illegal operation on a directory, rename '<temp>' -> '<target>'" keeps its first part.
+  failure.message = `${failure.message.split(',')[0]}, cannot write ${target}`;
+  failure.path = target;
+  delete failure.dest;
+  return failure;
+}
+
+/**
+ * Writes `data` to `target` atomically (temp file, fsync, rename). Creates the folder. A
+ * failure names `target`, never the temp file (see `aboutTarget`).
+ */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const temp = tempPathFor(target);
@@ -27,7 +46,7 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw aboutTarget(error, temp, target);
   }
 }
 

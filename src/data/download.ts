@@ -50,8 +50,14 @@ export interface DownloadOptions {
   concurrency?: number;
   /** Per-request silence timeout in ms (see `FetchPhotoOptions.timeoutMs`); default 30000. */
   timeoutMs?: number;
-  /** Extra attempts after a transient failure (timeout, 5xx, reset, refused); default 3. */
+  /** Extra attempts after a transient failure (timeout, 5xx, 429, reset, refused); default 3. */
   retries?: number;
+  /**
+   * Longest wait a server may ask for with `Retry-After` (on a 429 or 5xx), in ms; default
+   * 60000. A shorter request is honoured (the retry waits at least that long); a longer one
+   * is not waited for, and the line fails with the server's answer and the wait it asked for.
+   */
+  maxRetryAfterMs?: number;
   /** First retry waits about this many ms, doubling each time, with ±50% jitter; default 500. */
   retryDelayMs?: number;
   /** Redirects followed per request; default 5. */
@@ -179,9 +185,14 @@ async function downloadLocked(
         });
       } catch (error) {
         if (!(error instanceof PhotoFetchError) || !error.transient || attempt >= retries) throw error;
-        await sleep(backoffMs(options.retryDelayMs ?? 500, attempt, line.sha256), undefined, {
-          ...(signal ? { signal } : {}),
-        });
+        const asked = error.retryAfterMs ?? 0;
+        const longest = options.maxRetryAfterMs ?? 60_000;
+        if (asked > longest) {
+          const why = `${error.message.slice(error.url.length + 2)}, longer than the ${longest / 1000} s facelab waits`;
+          throw new PhotoFetchError(error.url, error.reason, why, false);
+        }
+        const wait = Math.max(asked, backoffMs(options.retryDelayMs ?? 500, attempt, line.sha256));
+        await sleep(wait, undefined, { ...(signal ? { signal } : {}) });
       }
     }
   };

@@ -12,6 +12,12 @@
  * 3. the running byte count over the cap → 'too large' (bodies without a length);
  * 4. the SHA-256 of the whole body → 'hash mismatch' (a real image that is truncated or altered
  *    passes 2 and fails here).
+ *
+ * Every check runs on the body as decoded: a server that sends `Content-Encoding: gzip` (or
+ * deflate, br) although asked for `identity` is decoded, not taken for "not an image"; an
+ * encoding facelab cannot decode, or a body that does not decode, is 'bad encoding'.
+ * `429 Too Many Requests` is transient like a 5xx, and a `Retry-After` it (or a 503) sends is
+ * passed on as `retryAfterMs` for the caller's next attempt.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -21,8 +27,9 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
 import { DownloadError, FacelabError } from '../errors.js';
-import { tempPathFor } from './atomic-file.js';
+import { aboutTarget, tempPathFor } from './atomic-file.js';
 import { IMAGE_EXTENSIONS, type ImageKind, SNIFF_BYTES, sniffImage } from './image-sniff.js';
 
 /** Default size cap: 20 MB (the largest FaceScrub original in the shared set is 2.9 MB). */
@@ -40,9 +47,13 @@ export type FailureReason =
   | 'too large'
   | 'not an image'
   | 'hash mismatch'
+  | 'bad encoding'
   | 'invalid url';
 
-/** A failed attempt. `transient` failures (timeouts, 5xx, resets, refusals) are worth retrying. */
+/**
+ * A failed attempt. `transient` failures (timeouts, 5xx, 429, resets, refusals) are worth
+ * retrying; `retryAfterMs` is how long the server asked to wait first (its `Retry-After`).
+ */
 export class PhotoFetchError extends DownloadError {
   override name = 'PhotoFetchError';
   constructor(
@@ -50,6 +61,7 @@ export class PhotoFetchError extends DownloadError {
     override readonly reason: FailureReason,
     message: string,
     readonly transient: boolean,
+    readonly retryAfterMs?: number,
   ) {
     super(url, reason, message);
   }
@@ -124,11 +136,14 @@ export async function fetchPhoto(options: FetchPhotoOptions): Promise<FetchedPho
       }
       if (status !== 200) {
         response.destroy();
+        const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+        const wait = retryAfterMs === undefined ? '' : ` (asked to retry after ${retryAfterMs / 1000} s)`;
         throw new PhotoFetchError(
           options.url,
           `http ${status}`,
-          `HTTP ${status} ${response.statusMessage ?? ''}`.trim(),
-          status >= 500,
+          `HTTP ${status} ${response.statusMessage ?? ''}`.trim() + wait,
+          status >= 500 || status === 429,
+          retryAfterMs,
         );
       }
       const announced = Number(response.headers['content-length']);
@@ -188,9 +203,33 @@ async function receive(
       callback(head ? sniff() : undefined);
     },
   });
-  const temp = tempPathFor(join(options.dir, options.sha256));
+  const encoding = String(response.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
+  const decoder = decoderFor(encoding);
+  if (decoder === null) {
+    response.destroy();
+    throw fail(
+      'bad encoding',
+      `the server sent Content-Encoding '${encoding}', which facelab does not decode`,
+    );
+  }
+  let undecodable: Error | undefined;
+  decoder?.once('error', (error) => {
+    undecodable = error;
+  });
+  const target = join(options.dir, options.sha256);
+  const temp = tempPathFor(target);
   try {
-    await pipeline(response, check, createWriteStream(temp, { flags: 'wx' }));
+    const sink = createWriteStream(temp, { flags: 'wx' });
+    try {
+      await (decoder ? pipeline(response, decoder, check, sink) : pipeline(response, check, sink));
+    } catch (error) {
+      if (undecodable && error === undecodable) {
+        throw fail('bad encoding', `the ${encoding} body does not decode (${undecodable.message})`);
+      }
+      throw error;
+    }
     const actual = hash.digest('hex');
     if (actual !== options.sha256) {
       throw fail(
@@ -205,8 +244,30 @@ async function receive(
     return { name, kind: kind as ImageKind, bytes, finalUrl: url.href };
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw aboutTarget(error, temp, target);
   }
+}
+
+/** The stream decoding a Content-Encoding; undefined for none, null for one not supported. */
+function decoderFor(encoding: string): Transform | undefined | null {
+  if (encoding === 'identity' || encoding === '') return undefined;
+  if (encoding === 'gzip' || encoding === 'x-gzip') return zlib.createGunzip();
+  // HTTP's "deflate" is zlib-wrapped (RFC 9110); a raw deflate body fails to decode, as said.
+  if (encoding === 'deflate') return zlib.createInflate();
+  if (encoding === 'br') return zlib.createBrotliDecompress();
+  return null;
+}
+
+/**
+ * A `Retry-After` header in ms: delay-seconds ("120") or an HTTP date; undefined when absent
+ * or unreadable. A date in the past is 0.
+ */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Parses an http(s) URL (relative to `base` for a Location header) or fails with 'invalid url'. */
