@@ -18,7 +18,7 @@ import { resizeBilinearMany } from '../src/data/resample.js';
 import { coefficients } from '../src/data/resample-passes.js';
 import { ImageError } from '../src/errors.js';
 import { runCli } from './helpers/capture-cli.js';
-import { type FakeCache, makeFakeCache } from './helpers/fake-cache.js';
+import { type FakeCache, makeFakeCache, makePreparedData } from './helpers/fake-cache.js';
 import { cutBox, decodeWhole } from './helpers/image-reference.js';
 import { pythonMissing, runPython } from './helpers/python.js';
 import { facescrubList } from './helpers/shared.js';
@@ -184,4 +184,27 @@ test('prepare: a list line with a huge box fails alone, with its reason; the res
   ]);
   assert.equal(cli.code, 0, cli.stderr);
   assert.match(cli.stderr, /warning: .*list line \d+.*face box 0,0,100000000,100000000 is more than 4 times/);
+});
+
+test('predict --box far larger than the photo: one line naming the box, exit 2', async () => {
+  const data = await makePreparedData(temp, {
+    actors: ['Peri Gilpin', 'Bill Hader'],
+    sizes: [32],
+    splitSizes: { train: 10, val: 2, test: 2 },
+    name: 'tiny',
+  });
+  const out = join(temp, 'tiny-model');
+  const trained = await runCli(['train', '--data', data, '--epochs', '1', '--hidden', '4', '--out', out]);
+  assert.equal(trained.code, 0, trained.stderr);
+  const model = join(out, 'model.onnx');
+  for (const box of ['0,0,100000,100000', '0,0,100000000,100000000']) {
+    const run = await runCli(['predict', '--model', model, photo, '--box', box]);
+    assert.equal(run.code, 2, run.stderr);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(
+      lines[0]!,
+      new RegExp(`^facelab predict: .*face box ${box} is more than 4 times the size of the`),
+    );
+  }
 });
