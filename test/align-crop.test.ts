@@ -181,10 +181,16 @@ test('alignedCrop equals cv2.warpAffine (INTER_LINEAR, black border) on the same
 
 test('a transform reaching outside the photo is black there (and still OpenCV)', (t) => {
   const { image, landmarks } = samples[0]!;
-  // Cut the photo through the middle of the face, so the aligned crop reaches out of it.
-  const nose = landmarks[30]!;
-  const cutX = Math.round(nose.x);
-  const cutY = Math.round(nose.y);
+  // Cut the photo just above and left of the face's centre, so the aligned crop reaches out of it.
+  const fitted = [
+    eyeCentre(landmarks, 36),
+    eyeCentre(landmarks, 42),
+    landmarks[30]!,
+    landmarks[48]!,
+    landmarks[54]!,
+  ];
+  const cutX = Math.round(fitted.reduce((s, p) => s + p.x, 0) / 5) - 5;
+  const cutY = Math.round(fitted.reduce((s, p) => s + p.y, 0) / 5) - 5;
   const width = image.width - cutX;
   const height = image.height - cutY;
   const part: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
@@ -243,6 +249,12 @@ test('bad landmarks, sides and images are clear errors, not crops', () => {
     error(/a face at least a pixel across.*within 0\.00 px of \(50, 60\)/),
   );
   assert.throws(() => alignedCrop(image, same), error(/a face at least a pixel across/));
+  const elsewhere = landmarks.map((p) => ({ x: p.x + image.width, y: p.y }));
+  assert.doesNotThrow(() => alignmentTransform(elsewhere));
+  assert.throws(
+    () => alignedCrop(image, elsewhere),
+    error(new RegExp(`a face centred inside the ${image.width}×${image.height} photo for landmarks`)),
+  );
   const nan = landmarks.map((p, i) => (i === 40 ? { x: Number.NaN, y: p.y } : p));
   assert.throws(() => alignedCrop(image, nan), error(/landmarks\[40\].*NaN/));
   const huge = landmarks.map((p) => ({ x: p.x * 1e30, y: p.y * 1e30 }));

@@ -91,13 +91,7 @@ export function alignmentTransform(landmarks: readonly Point[], options: AlignOp
   const side = checkSide(options.side);
   const template = options.template ?? FACESCRUB_TEMPLATE;
   checkLandmarks(landmarks);
-  const source = [
-    centre(landmarks, 36, 42),
-    centre(landmarks, 42, 48),
-    landmarks[30]!,
-    landmarks[48]!,
-    landmarks[54]!,
-  ];
+  const source = fittedPoints(landmarks);
   const target = [
     template.leftEye,
     template.rightEye,
@@ -139,7 +133,8 @@ export function alignmentTransform(landmarks: readonly Point[], options: AlignOp
 /**
  * The aligned crop: side × side × 3 RGB bytes, bilinear sampling, black outside the photo.
  * Errors as `alignmentTransform`'s, and `InvalidOptionError` for an image that is not
- * `width × height × 3` bytes.
+ * `width × height × 3` bytes or for landmarks whose face centre (the mean of the five fitted
+ * points) lies outside the photo: such a crop would be mostly black, landmarks of another photo.
  *
  * @example
  * const face = alignedCrop(image, points, { side: 32 });
@@ -151,7 +146,15 @@ export function alignedCrop(
 ): Uint8Array {
   checkImage(image);
   const side = checkSide(options.side);
-  return warpAffine(image, alignmentTransform(landmarks, options), side);
+  const m = alignmentTransform(landmarks, options);
+  const face = centre(fittedPoints(landmarks), 0, 5);
+  if (!(face.x >= 0 && face.y >= 0 && face.x <= image.width && face.y <= image.height))
+    throw new InvalidOptionError(
+      'landmarks',
+      `a face centred inside the ${image.width}×${image.height} photo`,
+      `a face centred at (${face.x.toFixed(1)}, ${face.y.toFixed(1)})`,
+    );
+  return warpAffine(image, m, side);
 }
 
 /**
@@ -234,6 +237,17 @@ function checkLandmarks(landmarks: readonly Point[]): void {
         p ? `(${p.x}, ${p.y})` : p,
       );
   }
+}
+
+/** The five points the fit uses: eye centres, nose tip, mouth corners (template order). */
+function fittedPoints(landmarks: readonly Point[]): Point[] {
+  return [
+    centre(landmarks, 36, 42),
+    centre(landmarks, 42, 48),
+    landmarks[30]!,
+    landmarks[48]!,
+    landmarks[54]!,
+  ];
 }
 
 /** The mean of points[from…to). */
