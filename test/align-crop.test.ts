@@ -271,6 +271,12 @@ test('bad landmarks, sides and images are clear errors, not crops', () => {
       alignmentTransform(landmarks, { template: { ...FACESCRUB_TEMPLATE, nose: { x: Number.NaN, y: 0.6 } } }),
     error(/template point 2/),
   );
+  const dot = { x: 0.5, y: 0.5 };
+  const collapsed = { leftEye: dot, rightEye: dot, nose: dot, mouthLeft: dot, mouthRight: dot };
+  assert.throws(
+    () => alignmentTransform(landmarks, { template: collapsed }),
+    error(/not all in one place for template/),
+  );
 });
 
 test('the landmark net run again on an aligned crop finds the eyes level, where the template puts them', async () => {

@@ -127,6 +127,12 @@ export function alignmentTransform(landmarks: readonly Point[], options: AlignOp
     );
   const a = re / spread;
   const b = im / spread;
+  if (!(a * a + b * b > 0))
+    throw new InvalidOptionError(
+      'template',
+      'five points that are not all in one place',
+      JSON.stringify(template),
+    );
   return [a, -b, tm.x - a * sm.x + b * sm.y, b, a, tm.y - b * sm.x - a * sm.y];
 }
 
