@@ -14,7 +14,7 @@ import { FEATURE_SIDE } from './face-feature-extractor.js';
 import { type SquareGeometry, squareGeometry, squareToPhoto, writeFaceSquare } from './face-square.js';
 import { buildLandmarkNet, LANDMARK_COUNT, LANDMARK_INPUT, LANDMARK_OUTPUT } from './landmark-net.js';
 
-/** A point in photo pixel coordinates (x to the right, y down; pixel centres at +0.5). */
+/** A point in photo pixel coordinates: x to the right, y down, pixel (i, j) at the point (i, j), as face-api and OpenCV count. */
 export interface Point {
   x: number;
   y: number;
