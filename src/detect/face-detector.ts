@@ -131,8 +131,14 @@ function checkImage(image: RgbImage): void {
     height <= 0 ||
     !(data instanceof Uint8Array) ||
     data.length !== width * height * 3
-  )
-    throw new InvalidOptionError('image', 'an RgbImage (width × height × 3 bytes) from decodePhoto', image);
+  ) {
+    const bytes = data instanceof Uint8Array ? `${data.length} bytes` : 'no pixel bytes';
+    throw new InvalidOptionError(
+      'image',
+      'an RgbImage (width × height × 3 bytes) from decodePhoto',
+      `${width} × ${height} with ${bytes}`,
+    );
+  }
 }
 
 function clip(face: RawFace, image: RgbImage): DetectedFace {
