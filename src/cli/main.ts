@@ -3,6 +3,7 @@
  * exit code 2 for user errors (1 for anything else); stack traces only with `--verbose`.
  */
 import { UserError } from '../errors.js';
+import { FACELAB_VERSION } from '../version.js';
 import type { Command } from './command.js';
 
 type Loader = () => Promise<Command>;
@@ -76,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    process.stdout.write('facelab 0.1.0\n');
+    process.stdout.write(`facelab ${FACELAB_VERSION}\n`);
     return 0;
   }
   const entry = commands[name];

@@ -15,6 +15,7 @@
  */
 
 import { ArgumentError, InvalidOptionError } from '../errors.js';
+import { positiveInteger } from '../validate.js';
 import { type AxisCoefficients, coefficients, horizontalPass, verticalPass } from './resample-passes.js';
 import { layout, simdKernels } from './resample-simd.js';
 
@@ -81,17 +82,12 @@ export function resizeBilinearMany(
   const { width, height } = source;
   const channels = source.channels ?? 3;
   const engine = source.engine ?? 'auto';
-  const positive = (name: string, value: number): void => {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new InvalidOptionError(name, 'a positive integer', value);
-    }
-  };
-  positive('width', width);
-  positive('height', height);
-  positive('channels', channels);
+  positiveInteger('width', width);
+  positiveInteger('height', height);
+  positiveInteger('channels', channels);
   for (const { outWidth, outHeight, into } of targets) {
-    positive('outWidth', outWidth);
-    positive('outHeight', outHeight);
+    positiveInteger('outWidth', outWidth);
+    positiveInteger('outHeight', outHeight);
     if (into && into.length !== outWidth * outHeight * channels) {
       throw new ArgumentError(
         `expected an output of ${outWidth}×${outHeight}×${channels} bytes but received ${into.length}`,

@@ -26,6 +26,7 @@ import { isProcessAlive } from '../data/atomic-file.js';
 import { InvalidOptionError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { deriveSeed } from '../random.js';
+import { positiveInteger } from '../validate.js';
 import { composeDemoList, type ListedPhoto } from './demo-list.js';
 import type { PhotoRoute } from './photo-server.js';
 import { type PersonTraits, syntheticPeople } from './synthetic-people.js';
@@ -104,9 +105,7 @@ export async function generateDemoDataset(options: DemoDatasetOptions): Promise<
     throw new InvalidOptionError('photosPerPerson', 'an integer from 1 to 1000', perPerson);
   }
   const concurrency = options.concurrency ?? Math.max(2, availableParallelism());
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new InvalidOptionError('concurrency', 'a positive integer', concurrency);
-  }
+  positiveInteger('concurrency', concurrency);
   const outDir = resolve(options.outDir);
   const existing = await readMarker(outDir);
   if (

@@ -12,6 +12,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { ArgumentError } from '../errors.js';
+import { FACELAB_VERSION } from '../version.js';
 
 const { onnx } = onnxProto;
 
@@ -207,7 +208,7 @@ export class GraphBuilder {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: options.producer ?? 'facelab',
-      producerVersion: '0.1.0',
+      producerVersion: FACELAB_VERSION,
       opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: options.opset ?? DEFAULT_OPSET })],
       graph: this.toGraph(),
       metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) =>

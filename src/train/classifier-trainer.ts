@@ -12,6 +12,7 @@ import type { MlpParams } from '../engine/mlp-layers.js';
 import { MlpTrainingSession } from '../engine/mlp-training-session.js';
 import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
+import { positiveInteger } from '../validate.js';
 import { EpochOrders } from './epoch-orders.js';
 import type { FeatureSet } from './features.js';
 import { initialParams } from './init.js';
@@ -107,9 +108,9 @@ export class ClassifierTrainer {
 
   /** Builds the training graph for `data` and loads it. */
   static async create(data: FeatureSet, setup: TrainerSetup = {}): Promise<ClassifierTrainer> {
-    const hidden = positiveInt('hidden', setup.hidden ?? 300);
-    const batch = positiveInt('batch', setup.batch ?? 32);
-    if (setup.threads !== undefined) positiveInt('threads', setup.threads);
+    const hidden = positiveInteger('hidden', setup.hidden ?? 300);
+    const batch = positiveInteger('batch', setup.batch ?? 32);
+    if (setup.threads !== undefined) positiveInteger('threads', setup.threads);
     if (data.train.count === 0) throw new InvalidOptionError('data.train', 'at least one training row', 0);
     const rowCount = data.train.count + data.val.count + data.test.count;
     const session = await MlpTrainingSession.create({
@@ -138,11 +139,11 @@ export class ClassifierTrainer {
   async run(options: RunOptions = {}): Promise<RunResult> {
     const lr = options.lr ?? 1e-3;
     if (!(lr > 0) || !Number.isFinite(lr)) throw new InvalidOptionError('lr', 'a positive number', lr);
-    const epochs = positiveInt('epochs', options.epochs ?? 200);
+    const epochs = positiveInteger('epochs', options.epochs ?? 200);
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed)) throw new InvalidOptionError('seed', 'an integer', seed);
     const curves = options.curves ?? true;
-    const chunkEpochs = positiveInt('chunkEpochs', options.chunkEpochs ?? 20);
+    const chunkEpochs = positiveInteger('chunkEpochs', options.chunkEpochs ?? 20);
     const checkpoints = new Set([...(options.checkpoints ?? []), epochs]);
     for (const c of checkpoints) {
       if (!Number.isInteger(c) || c < 1 || c > epochs) {
@@ -249,9 +250,4 @@ function accuracies(predicted: BigInt64Array, data: FeatureSet): Accuracy {
     val: accuracyOf(predicted, data.val.labels, data.train.count),
     test: accuracyOf(predicted, data.test.labels, data.train.count + data.val.count),
   };
-}
-
-function positiveInt(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(name, 'a positive integer', value);
-  return value;
 }

@@ -21,6 +21,7 @@
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
+import { positiveInteger } from '../validate.js';
 import type { FeatureSet } from './features.js';
 import { runTasks } from './grid-pool.js';
 import { featureSetFingerprint, GridRunStore } from './grid-run-store.js';
@@ -123,9 +124,8 @@ export async function gridSearch(data: FeatureSet, options: GridOptions = {}): P
         tasks.push({ id: tasks.length, batch, hidden, lr, epochs: maxEpochs, checkpoints, seed });
     }
   }
+  if (options.workers !== undefined) positiveInteger('workers', options.workers);
   const workers = Math.min(tasks.length, options.workers ?? availableParallelism());
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new InvalidOptionError('workers', 'a positive integer', options.workers);
   const threads = options.threads ?? (workers > 1 ? 1 : availableParallelism());
 
   // Longest runs first, so the last ones to finish are short: cost ~ hidden × (Gemm work, fixed

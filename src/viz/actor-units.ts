@@ -7,6 +7,7 @@
 import { writeFileAtomic } from '../data/atomic-file.js';
 import { loadPrepared, type PreparedDataset } from '../data/dataset.js';
 import { InvalidOptionError, UserError } from '../errors.js';
+import { positiveInteger } from '../validate.js';
 import {
   type FirstLayer,
   firstLayerActivations,
@@ -203,8 +204,7 @@ export function resolveActor(actors: readonly string[], name: string): string {
 }
 
 function checkRankOptions(top: number | undefined, rank: string): void {
-  if (top !== undefined && (!Number.isInteger(top) || top < 1))
-    throw new InvalidOptionError('top', 'positive integer', top);
+  if (top !== undefined) positiveInteger('top', top);
   if (rank !== 'frequency' && rank !== 'mean')
     throw new InvalidOptionError('rank', "'frequency' or 'mean'", rank);
 }

@@ -2,7 +2,17 @@
  * Per-actor accuracy as horizontal bars (names stay readable however many actors there are).
  */
 import { InvalidOptionError } from '../errors.js';
-import { formatTicks, line, linearScale, measureText, num, rect, svgDocument, text } from './svg.js';
+import {
+  figureTitle,
+  formatTicks,
+  line,
+  linearScale,
+  measureText,
+  num,
+  rect,
+  svgDocument,
+  text,
+} from './svg.js';
 import { theme } from './theme.js';
 
 /** Accuracy of one actor's photos: `accuracy` in [0, 1] over `count` photos. */
@@ -52,16 +62,7 @@ export function perActorAccuracySvg(rows: ActorAccuracy[], options: PerActorAccu
   const height = top + plotH + 62;
   const x = linearScale(0, 1, left, left + barWidth);
 
-  const parts = [
-    text(title, {
-      x: width / 2,
-      y: 28,
-      anchor: 'middle',
-      size: theme.titleSize,
-      weight: 'bold',
-      maxWidth: width - 20,
-    }),
-  ];
+  const parts = [figureTitle(title, width)];
   const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
   const tickLabels = formatTicks(ticks);
   ticks.forEach((t, i) => {

@@ -3,7 +3,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import { bluesColor, hex, textColorOn } from './colormap.js';
-import { measureText, num, rect, svgDocument, text } from './svg.js';
+import { figureTitle, measureText, num, rect, svgDocument, text } from './svg.js';
 import { theme } from './theme.js';
 
 /** Options of {@link confusionMatrixSvg}. */
@@ -44,14 +44,7 @@ export function confusionMatrixSvg(
   const height = top + gridSize + columnLabelHeight + 40;
 
   const parts = [
-    text(title, {
-      x: width / 2,
-      y: 28,
-      anchor: 'middle',
-      size: theme.titleSize,
-      weight: 'bold',
-      maxWidth: width - 20,
-    }),
+    figureTitle(title, width),
     text("shade: share of the true actor's photos", {
       x: width / 2,
       y: 50,

@@ -4,7 +4,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import { colorBarSvg, hex, sequentialColor, textColorOn } from './colormap.js';
-import { measureText, num, rect, svgDocument, text } from './svg.js';
+import { figureTitle, measureText, num, rect, svgDocument, text } from './svg.js';
 import { theme } from './theme.js';
 
 /** One trained grid point and its validation accuracy in [0, 1]. */
@@ -68,16 +68,7 @@ export function gridHeatmapSvg(points: GridPoint[], options: GridHeatmapOptions 
   const width = barX + 80;
   const height = top + panelRows * panelBlockH + 40;
 
-  const parts = [
-    text(title, {
-      x: width / 2,
-      y: 30,
-      anchor: 'middle',
-      size: theme.titleSize,
-      weight: 'bold',
-      maxWidth: width - 20,
-    }),
-  ];
+  const parts = [figureTitle(title, width, { y: 30 })];
   epochs.forEach((e, k) => {
     const px = left + (k % columns) * (panelW + PANEL_GAP);
     const py = top + Math.floor(k / columns) * panelBlockH;

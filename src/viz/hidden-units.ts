@@ -6,7 +6,7 @@
 import { InvalidOptionError } from '../errors.js';
 import { colorBarSvg, divergingColor } from './colormap.js';
 import { embedImage } from './image-grid.js';
-import { measureText, num, rect, svgDocument, text, wrapText } from './svg.js';
+import { figureTitle, measureText, num, rect, svgDocument, text, wrapText } from './svg.js';
 import { theme } from './theme.js';
 
 /** Input of {@link hiddenUnitsSvg}. */
@@ -72,14 +72,7 @@ export function hiddenUnitsSvg(input: HiddenUnitsInput): string {
   const height = top + 22 + size + (perUnit ? 64 : 20) + (perUnit ? 0 : 60);
 
   const parts = [
-    text(title, {
-      x: width / 2,
-      y: 30,
-      anchor: 'middle',
-      size: theme.titleSize,
-      weight: 'bold',
-      maxWidth: width - 20,
-    }),
+    figureTitle(title, width, { y: 30 }),
     text('input weights summed over R, G, B · blue negative, red positive, white zero', {
       x: width / 2,
       y: 54,

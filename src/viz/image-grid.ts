@@ -5,9 +5,10 @@
  * so every pixel stays a crisp square in librsvg and in browsers.
  */
 import { InvalidOptionError } from '../errors.js';
+import { positiveInteger } from '../validate.js';
 import type { FontWeight } from './font.js';
 import { rgbPngDataUri, upscaleNearest } from './png-encode.js';
-import { num, rect, svgDocument, text } from './svg.js';
+import { figureTitle, num, rect, svgDocument, text } from './svg.js';
 import { theme } from './theme.js';
 
 /** One line of a caption: plain text, or text with its own colour and weight. */
@@ -28,8 +29,7 @@ export interface GalleryImage {
  * enlarged by the largest whole factor that fits `size`, so any remaining scaling is small.
  */
 export function embedImage(pixels: Uint8Array, side: number, x: number, y: number, size: number): string {
-  if (!Number.isInteger(side) || side < 1)
-    throw new InvalidOptionError('image side', 'positive integer', side);
+  positiveInteger('image side', side);
   if (pixels.length !== side * side * 3) {
     throw new InvalidOptionError(
       'image pixels',
@@ -75,16 +75,7 @@ export function imageGridSvg(items: GalleryImage[], options: ImageGridOptions = 
   const height = top + Math.max(1, rows) * (cellH + GAP) + 4;
   const parts: string[] = [];
   if (options.title) {
-    parts.push(
-      text(options.title, {
-        x: width / 2,
-        y: 30,
-        anchor: 'middle',
-        size: theme.titleSize,
-        weight: 'bold',
-        maxWidth: width - 20,
-      }),
-    );
+    parts.push(figureTitle(options.title, width, { y: 30 }));
   }
   if (options.subtitle) {
     parts.push(
@@ -156,16 +147,7 @@ export function imageRowsSvg(
   const height = top + rows.length * (size + gap) + 8;
   const parts: string[] = [];
   if (options.title) {
-    parts.push(
-      text(options.title, {
-        x: width / 2,
-        y: 30,
-        anchor: 'middle',
-        size: theme.titleSize,
-        weight: 'bold',
-        maxWidth: width - 20,
-      }),
-    );
+    parts.push(figureTitle(options.title, width, { y: 30 }));
   }
   rows.forEach((row, r) => {
     const y = top + r * (size + gap);

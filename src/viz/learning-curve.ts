@@ -5,6 +5,7 @@ import { InvalidOptionError } from '../errors.js';
 import {
   axes,
   circlesAndLine,
+  figureTitle,
   linearScale,
   measureText,
   niceStep,
@@ -64,14 +65,7 @@ export function learningCurveSvg(curves: LearningCurves, options: LearningCurveO
   const y = linearScale(yDomain[0], yDomain[1], plot.top + plot.height, plot.top);
 
   const parts = [
-    text(options.title, {
-      x: width / 2,
-      y: 28,
-      anchor: 'middle',
-      size: theme.titleSize,
-      weight: 'bold',
-      maxWidth: width - 24,
-    }),
+    figureTitle(options.title, width, { margin: 12 }),
     axes({
       ...plot,
       xDomain,

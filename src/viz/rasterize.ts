@@ -4,6 +4,8 @@
  */
 import sharp from 'sharp';
 import { InvalidOptionError } from '../errors.js';
+import { positiveInteger } from '../validate.js';
+import { svgSize } from './svg.js';
 
 /** Options of {@link svgToPng}. */
 export interface RasterizeOptions {
@@ -24,10 +26,8 @@ export interface RasterizeOptions {
 export async function svgToPng(svg: string, options: RasterizeOptions = {}): Promise<Buffer> {
   const input = Buffer.from(svg);
   if (options.width !== undefined) {
-    if (!Number.isInteger(options.width) || options.width < 1) {
-      throw new InvalidOptionError('width', 'positive integer', options.width);
-    }
-    const svgWidth = svgWidthOf(svg);
+    positiveInteger('width', options.width);
+    const svgWidth = svgSize(svg)?.width;
     const density = svgWidth === undefined ? 72 : (72 * options.width) / svgWidth;
     // libvips rounds the rendered size; the resize fixes the last pixel without visible resampling.
     return sharp(input, { density }).resize({ width: options.width }).png().toBuffer();
@@ -36,11 +36,4 @@ export async function svgToPng(svg: string, options: RasterizeOptions = {}): Pro
   if (!(density > 0) || density > 100_000)
     throw new InvalidOptionError('density', 'number in (0, 100000]', density);
   return sharp(input, { density }).png().toBuffer();
-}
-
-/** The numeric `width` attribute of the root `<svg>` element, in user units (px). */
-function svgWidthOf(svg: string): number | undefined {
-  const root = /<svg\b[^>]*>/.exec(svg)?.[0];
-  const width = root && /\swidth="([\d.]+)(px)?"/.exec(root)?.[1];
-  return width ? Number(width) : undefined;
 }

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { embeddedFontFile, type FontWeight } from './font.js';
+import { escapeXml, svgSize } from './svg.js';
 import { sfntToWoff } from './woff.js';
 
 /** One section of the report. */
@@ -42,32 +43,22 @@ export interface ReportPage {
   footer: string;
 }
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(
-    /[&<>"']/g,
-    (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[c]};`,
-  );
-}
-
 /** An `<img>` showing an SVG document from a data URI, at the SVG's own size (shrinks on narrow screens). */
 export function svgImage(svg: string, alt: string): string {
-  const root = /<svg\b[^>]*>/.exec(svg)?.[0] ?? '';
-  const width = /\swidth="([\d.]+)"/.exec(root)?.[1];
-  const height = /\sheight="([\d.]+)"/.exec(root)?.[1];
-  const size = width && height ? ` width="${width}" height="${height}"` : '';
+  const box = svgSize(svg);
+  const size = box ? ` width="${box.width}" height="${box.height}"` : '';
   const uri = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
-  return `<img class="figure" src="${uri}"${size} alt="${escapeHtml(alt)}">`;
+  return `<img class="figure" src="${uri}"${size} alt="${escapeXml(alt)}">`;
 }
 
 /** A grey box saying why something is missing or what to keep in mind (plain text). */
 export function note(text: string, kind: 'note' | 'warning' = 'note'): string {
-  return `<p class="${kind}">${escapeHtml(text)}</p>`;
+  return `<p class="${kind}">${escapeXml(text)}</p>`;
 }
 
 /** A paragraph of plain text. */
 export function paragraph(text: string): string {
-  return `<p>${escapeHtml(text)}</p>`;
+  return `<p>${escapeXml(text)}</p>`;
 }
 
 /** A table cell: plain text, or ready-made HTML. */
@@ -91,7 +82,7 @@ export interface TableOptions {
 export function dataTable(options: TableOptions): string {
   const numeric = new Set(options.numeric ?? []);
   const cell = (tag: 'td' | 'th', value: Cell, column: number): string => {
-    const content = typeof value === 'object' ? value.html : escapeHtml(String(value));
+    const content = typeof value === 'object' ? value.html : escapeXml(String(value));
     return `<${tag}${numeric.has(column) ? ' class="num"' : ''}>${content}</${tag}>`;
   };
   const head = `<thead><tr>${options.head.map((h, c) => cell('th', h, c)).join('')}</tr></thead>`;
@@ -118,21 +109,21 @@ export function percent(value: number): string {
 /** The complete HTML document. */
 export function renderPage(page: ReportPage): string {
   const nav = page.sections
-    .map((s) => `<a href="#${s.id}"${s.present ? '' : ' class="missing"'}>${escapeHtml(s.title)}</a>`)
+    .map((s) => `<a href="#${s.id}"${s.present ? '' : ' class="missing"'}>${escapeXml(s.title)}</a>`)
     .join('');
   const cards = page.cards
     .map(
       (c) =>
-        `<div class="card${c.accent ? ' accent' : ''}"><div class="label">${escapeHtml(c.label)}</div>` +
-        `<div class="value">${escapeHtml(c.value)}</div>` +
-        (c.detail ? `<div class="detail">${escapeHtml(c.detail)}</div>` : '') +
+        `<div class="card${c.accent ? ' accent' : ''}"><div class="label">${escapeXml(c.label)}</div>` +
+        `<div class="value">${escapeXml(c.value)}</div>` +
+        (c.detail ? `<div class="detail">${escapeXml(c.detail)}</div>` : '') +
         '</div>',
     )
     .join('');
   const sections = page.sections
     .map(
       (s, i) =>
-        `<section id="${s.id}"><h2><span class="number">${i + 1}</span>${escapeHtml(s.title)}</h2>${s.body}</section>`,
+        `<section id="${s.id}"><h2><span class="number">${i + 1}</span>${escapeXml(s.title)}</h2>${s.body}</section>`,
     )
     .join('\n');
   return `<!DOCTYPE html>
@@ -141,7 +132,7 @@ export function renderPage(page: ReportPage): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'">
-<title>${escapeHtml(page.title)}</title>
+<title>${escapeXml(page.title)}</title>
 <style>
 ${fontFaces()}
 ${STYLE}
@@ -150,8 +141,8 @@ ${STYLE}
 <body>
 <header>
 <div class="inner">
-<h1>${escapeHtml(page.title)}</h1>
-${page.subtitle.map((l) => `<p class="subtitle">${escapeHtml(l)}</p>`).join('\n')}
+<h1>${escapeXml(page.title)}</h1>
+${page.subtitle.map((l) => `<p class="subtitle">${escapeXml(l)}</p>`).join('\n')}
 <div class="cards">${cards}</div>
 <nav>${nav}</nav>
 </div>
@@ -159,7 +150,7 @@ ${page.subtitle.map((l) => `<p class="subtitle">${escapeHtml(l)}</p>`).join('\n'
 <main>
 ${sections}
 </main>
-<footer>${escapeHtml(page.footer)}</footer>
+<footer>${escapeXml(page.footer)}</footer>
 </body>
 </html>
 `;

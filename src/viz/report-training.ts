@@ -13,15 +13,8 @@ import { confusionMatrixSvg } from './confusion-matrix.js';
 import { gridHeatmapSvg } from './grid-heatmap.js';
 import { learningCurveSvg } from './learning-curve.js';
 import { missingSection, type ReportContext } from './report-context.js';
-import {
-  dataTable,
-  escapeHtml,
-  note,
-  paragraph,
-  percent,
-  type ReportSection,
-  svgImage,
-} from './report-html.js';
+import { dataTable, note, paragraph, percent, type ReportSection, svgImage } from './report-html.js';
+import { escapeXml } from './svg.js';
 
 /** The parts of grid.json the report reads. */
 interface GridDocument {
@@ -245,7 +238,7 @@ export async function transferSection(context: ReportContext): Promise<ReportSec
       'error reduction',
     ],
     rows: all.map((r) => [
-      r.base ? { html: `${escapeHtml(r.method)} <span class="muted">(baseline)</span>` } : r.method,
+      r.base ? { html: `${escapeXml(r.method)} <span class="muted">(baseline)</span>` } : r.method,
       r.features,
       r.accuracy.train.toFixed(3),
       r.accuracy.val.toFixed(3),

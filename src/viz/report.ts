@@ -8,6 +8,7 @@
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../data/atomic-file.js';
 import type { OnProgress } from '../progress.js';
+import { FACELAB_VERSION } from '../version.js';
 import { loadReportContext, missingSection, type ReportContext } from './report-context.js';
 import { cropsSection, datasetSection } from './report-dataset.js';
 import { hiddenUnitsSection, misclassifiedSection } from './report-faces.js';
@@ -96,7 +97,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
     ],
     cards: await summaryCards(context),
     sections,
-    footer: `facelab 0.1.0 · ${c.inputDim}→${c.hidden}→${c.classes} classifier · this file is self-contained: figures and fonts are embedded, it needs no network.`,
+    footer: `facelab ${FACELAB_VERSION} · ${c.inputDim}→${c.hidden}→${c.classes} classifier · this file is self-contained: figures and fonts are embedded, it needs no network.`,
   });
   const path = options.out ?? join(run.dir, 'report.html');
   await writeFileAtomic(path, html);

@@ -7,12 +7,44 @@ import { theme } from './theme.js';
 
 export { fitText, measureText, type TextOptions, textPath as text, wrapText } from './text-path.js';
 
-/** Escapes `&`, `<`, `>`, `"` and `'` for use in SVG/XML text and attribute values. */
+/**
+ * Escapes `&`, `<`, `>`, `"` and `'` for text and attribute values of SVG/XML and of HTML alike
+ * (`'` as `&#39;`, which both read; HTML 4 has no `&apos;`).
+ */
 export function escapeXml(value: string): string {
   return value.replace(
     /[&<>"']/g,
-    (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`,
+    (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[c]};`,
   );
+}
+
+/** The numeric `width` and `height` of an SVG document's root element, in user units (px). */
+export function svgSize(svg: string): { width: number; height: number } | undefined {
+  const root = /<svg\b[^>]*>/.exec(svg)?.[0];
+  const width = root && /\swidth="([\d.]+)(?:px)?"/.exec(root)?.[1];
+  const height = root && /\sheight="([\d.]+)(?:px)?"/.exec(root)?.[1];
+  return width && height ? { width: Number(width), height: Number(height) } : undefined;
+}
+
+/** Where {@link figureTitle} sets a title. */
+export interface FigureTitleOptions {
+  /** Baseline of the title in user units. Default 28. */
+  y?: number;
+  /** Space kept free on each side; a longer title shrinks, then is cut. Default 10. */
+  margin?: number;
+}
+
+/** The bold, centred title line at the top of a figure `width` wide. */
+export function figureTitle(title: string, width: number, options: FigureTitleOptions = {}): string {
+  const margin = options.margin ?? 10;
+  return textPath(title, {
+    x: width / 2,
+    y: options.y ?? 28,
+    anchor: 'middle',
+    size: theme.titleSize,
+    weight: 'bold',
+    maxWidth: width - 2 * margin,
+  });
 }
 
 /** Rounds a coordinate to 0.01 user units for compact output. */

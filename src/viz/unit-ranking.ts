@@ -4,6 +4,7 @@
  * method) or by mean activation.
  */
 import { InvalidOptionError } from '../errors.js';
+import { positiveInteger } from '../validate.js';
 
 /** A ranked hidden unit. */
 export interface RankedUnit {
@@ -44,8 +45,7 @@ export function rankHiddenUnits(
 ): RankedUnit[] {
   if (!Number.isInteger(photos) || photos < 0)
     throw new InvalidOptionError('photos', 'non-negative integer', photos);
-  if (!Number.isInteger(hidden) || hidden < 1)
-    throw new InvalidOptionError('hidden', 'positive integer', hidden);
+  positiveInteger('hidden', hidden);
   if (activations.length !== photos * hidden) {
     throw new InvalidOptionError(
       'activations',
@@ -54,7 +54,7 @@ export function rankHiddenUnits(
     );
   }
   const top = options.top ?? 3;
-  if (!Number.isInteger(top) || top < 1) throw new InvalidOptionError('top', 'positive integer', top);
+  positiveInteger('top', top);
   const rank = options.rank ?? 'frequency';
   if (rank !== 'frequency' && rank !== 'mean')
     throw new InvalidOptionError('rank', "'frequency' or 'mean'", rank);
