@@ -238,8 +238,9 @@ async function decodeArea(
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
-  // (Read by classifyDecodeError as a photo that does not decode.)
-  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+  // (Caught by the callers and classified as a photo that does not decode.)
+  if (info.channels !== 3)
+    throw new ImageError('photo', 'corrupt image', `decoded to ${info.channels} channels`);
   return data;
 }
 

@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UserError } from '../errors.js';
+import { FileFormatError, UserError } from '../errors.js';
 import { writeJsonAtomic } from './atomic-file.js';
 import { withLock } from './cache-lock.js';
 import { type FaceBox, type FaceLine, readFaceList } from './face-list.js';
@@ -67,7 +67,10 @@ export function photosDir(cacheDir: string): string {
   return join(cacheDir, 'photos');
 }
 
-/** Reads a cache's manifest; a missing or unreadable one is a `UserError` naming the path. */
+/**
+ * Reads a cache's manifest; a missing one is a `UserError` naming the path, an unreadable one a
+ * `FileFormatError`.
+ */
 export async function readManifest(cacheDir: string): Promise<DownloadManifest> {
   const path = manifestPath(cacheDir);
   let text: string;
@@ -78,13 +81,16 @@ export async function readManifest(cacheDir: string): Promise<DownloadManifest> 
       `no download manifest at ${path}: run 'facelab download' with the same --cache first`,
     );
   }
+  let manifest: DownloadManifest;
   try {
-    const manifest = JSON.parse(text) as DownloadManifest;
-    if (manifest.version !== 1 || !Array.isArray(manifest.entries)) throw new Error('unexpected layout');
-    return manifest;
+    manifest = JSON.parse(text) as DownloadManifest;
   } catch (error) {
-    throw new UserError(`the download manifest ${path} is not valid (${(error as Error).message})`);
+    throw new FileFormatError(path, `not a valid download manifest (${(error as Error).message})`);
   }
+  if (manifest?.version !== 1 || !Array.isArray(manifest.entries)) {
+    throw new FileFormatError(path, 'not a valid download manifest (unexpected layout)');
+  }
+  return manifest;
 }
 
 /** Writes a manifest atomically. */

@@ -106,6 +106,10 @@ export function readZipMembers(bytes: Uint8Array, source: string): Map<string, U
     if (method === 0) {
       data = raw;
     } else if (method === 8) {
+      // Deflate expands at most about 1032:1: a header claiming more lies, and is not allocated.
+      if (size > packed * 1032 + 1024) {
+        throw new FileFormatError(source, `member ${name} claims ${size} bytes from ${packed} compressed`);
+      }
       try {
         data = inflateSync(raw, { out: new Uint8Array(size) });
       } catch (error) {
