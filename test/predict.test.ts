@@ -76,7 +76,7 @@ before(async () => {
   );
   const files = new Map((await readdir(facescrubImages)).map((f) => [f.slice(0, 64), f]));
   for (const [hash, entry] of Object.entries(manifest.photos)) {
-    photoOf.set(hash, { photo: join(facescrubImages, files.get(hash)!), box: lines.get(entry.line)!.box });
+    photoOf.set(hash, { photo: join(facescrubImages, files.get(hash)!), box: lines.get(entry.line!)!.box });
   }
 });
 

@@ -1,8 +1,9 @@
 /**
- * `facelab run --subset FILE [--actors LIST] [--mirror URL] [--cache DIR] --out DIR [grid flags]
+ * `facelab run (--photos DIR | --labels FILE.csv | --subset FILE [--actors LIST] [--mirror URL] [--cache DIR]) --out DIR [grid flags]
  * [--json]`: the whole pipeline, resumable. With `--json` the last stdout line is
  * `{"report":path,"accuracy":{"pixels":test,"face":test},"seconds":…,"steps":{step:"ran"|"skipped"}}`.
  */
+import { UserError } from '../errors.js';
 import { type PipelineOptions, type PipelineResult, runPipeline } from '../pipeline/run-pipeline.js';
 import type { StepEvent } from '../pipeline/step-runner.js';
 import type { OnProgress } from '../progress.js';
@@ -57,7 +58,17 @@ export function pipelineFlags(defaults: PipelineDefaults): Record<string, FlagSp
 }
 
 const flags: Record<string, FlagSpec> = {
-  subset: { type: 'string', help: 'FaceScrub list file (tab-separated)' },
+  photos: {
+    type: 'string',
+    help: 'a folder per person: DIR/<person>/<photo> (no download step)',
+    value: 'DIR',
+  },
+  labels: {
+    type: 'string',
+    help: 'a CSV of path,person[,x1,y1,x2,y2] lines (no download step)',
+    value: 'FILE.csv',
+  },
+  subset: { type: 'string', help: 'a FaceScrub list file (tab-separated): its photos are downloaded first' },
   actors: { type: 'string', help: 'comma-separated actor names to keep', default: 'everyone in the list' },
   mirror: { type: 'string', help: 'fetch URL/HOST/PATH?QUERY instead of each http(s)://HOST/PATH?QUERY' },
   cache: { type: 'string', help: 'download cache folder', default: 'OUT/cache' },
@@ -66,8 +77,9 @@ const flags: Record<string, FlagSpec> = {
 };
 
 const USAGE =
-  '--subset FILE [--actors LIST] [--mirror URL] [--cache DIR] --out DIR [--epochs LIST] [--batch LIST] [--hidden LIST] [--lr LIST] [--json]';
-const DESCRIPTION = `Runs download -> prepare (32 and 227 px crops) -> grid search (the reference grid unless
+  '(--photos DIR | --labels FILE.csv | --subset FILE [--actors LIST] [--mirror URL] [--cache DIR]) --out DIR [--epochs LIST] [--batch LIST] [--hidden LIST] [--lr LIST] [--json]';
+const DESCRIPTION = `Runs download (for a FaceScrub list; none for --photos or --labels) -> prepare (faces found
+where no box is given, 32 and 227 px crops, aligned crops) -> grid search (the reference grid unless
 --epochs/--batch/--hidden/--lr shrink it) -> hidden units of every actor -> transfer with the face
 backbone -> report.html, all into OUT. OUT/run.json records each step; a re-run skips the steps
 whose outputs are complete and newer than their inputs and were made with the same options, and
@@ -155,13 +167,21 @@ export const command: Command = {
     const parsed = parseCommand({ name: 'run', usage: USAGE, description: DESCRIPTION, flags }, argv);
     if (!parsed) return 0;
     const { values, json } = parsed;
-    const list = requireString(values, 'subset');
+    const list = optionalString(values, 'subset');
+    const photosDir = optionalString(values, 'photos');
+    const labels = optionalString(values, 'labels');
+    if ([list, photosDir, labels].filter((v) => v !== undefined).length !== 1)
+      throw new UserError(
+        'give one source of photos: --photos DIR, --labels FILE.csv or --subset FILE (see facelab run --help)',
+      );
     const out = requireString(values, 'out');
     const actors = nameListFlag(values, 'actors');
     const mirror = optionalString(values, 'mirror');
     const cacheDir = optionalString(values, 'cache');
     const options: PipelineOptions = {
-      list,
+      ...(list !== undefined ? { list } : {}),
+      ...(photosDir !== undefined ? { photosDir } : {}),
+      ...(labels !== undefined ? { labels } : {}),
       out,
       ...pipelineFlagOptions(values, RUN_DEFAULTS),
       ...(actors ? { actors } : {}),

@@ -21,15 +21,19 @@ import { type DatasetSplit, SPLIT_NAMES, type SplitSizes, splitByActor } from '.
 import { type CropFailureRecord, npzPathFor } from './split-manifest.js';
 import { type RowMember, StoredZipWriter } from './zip-stored.js';
 
-/** A verified photo to crop. */
+/** A photo to crop. */
 export interface DatasetPhoto {
   sha256: string;
   actor: string;
-  /** The list line it comes from (the first one, for a photo listed twice). */
-  line: number;
+  /** Where it came from, for messages ("list line 17", "Ann/1.jpg"). */
+  origin: string;
+  /** The FaceScrub list line it comes from (the first one, for a photo listed twice). */
+  line?: number;
   box: FaceBox;
-  /** Its file in the download cache. */
+  /** The photo file. */
   file: string;
+  /** Crops already made (aligned crops), one per side: used instead of cutting `box`. */
+  crops?: readonly Uint8Array[];
 }
 
 /** Options of `cropToDatasets`. */
@@ -66,13 +70,18 @@ export async function cropToDatasets(options: CropDatasetsOptions): Promise<Crop
   const { photos, sides, onProgress } = options;
   const splitOf = (items: readonly DatasetPhoto[]) =>
     splitByActor(items, { seed: options.seed, ...(options.splitSizes ? { sizes: options.splitSizes } : {}) });
-  const crop = (photo: DatasetPhoto, into: Uint8Array[]) =>
-    cropFace(photo.file, photo.box, {
+  const crop = async (photo: DatasetPhoto, into: Uint8Array[]): Promise<void> => {
+    if (photo.crops) {
+      for (const [k, made] of photo.crops.entries()) into[k]!.set(made);
+      return;
+    }
+    await cropFace(photo.file, photo.box, {
       sides,
-      source: `${photo.file} (list line ${photo.line})`,
+      source: `${photo.file} (${photo.origin})`,
       into,
       ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     });
+  };
   const files = sides.map((side) => npzPathFor(options.outDir, side));
   const staging = () => sides.map((side) => new Uint8Array(side * side * 3));
 
@@ -94,7 +103,8 @@ export async function cropToDatasets(options: CropDatasetsOptions): Promise<Crop
       } catch (error) {
         if (!(error instanceof ImageError)) throw error;
         failures.push({
-          line: photo.line,
+          ...(photo.line !== undefined ? { line: photo.line } : {}),
+          origin: photo.origin,
           sha256: photo.sha256,
           actor: photo.actor,
           reason: error.reason as CropFailureReason,
@@ -105,7 +115,8 @@ export async function cropToDatasets(options: CropDatasetsOptions): Promise<Crop
       onProgress?.({ kind: 'advance', task: 'crop', done: ++done, total: photos.length });
     });
     onProgress?.({ kind: 'done', task: 'crop' });
-    failures.sort((a, b) => a.line - b.line);
+    const order = new Map(photos.map((p, i) => [p.sha256, i]));
+    failures.sort((a, b) => order.get(a.sha256)! - order.get(b.sha256)!);
 
     let split = planned;
     if (failures.length > 0) {
@@ -127,7 +138,7 @@ export async function cropToDatasets(options: CropDatasetsOptions): Promise<Crop
       await Promise.all(archives.map((a) => a.zip.abort()));
       archives = rewritten;
     }
-    const rest = splitArrays(split);
+    const rest = datasetArrays(split);
     // Both archives are finished at once: their writes and syncs overlap.
     await Promise.all(
       archives.map(async ({ zip }) => {
@@ -190,7 +201,9 @@ function rowsOf(split: DatasetSplit): Map<string, number> {
 }
 
 /** The members after `images`, in `writeNpz` order: labels, actors, hashes, split. */
-function splitArrays(split: DatasetSplit): Record<string, NpyArray> {
+export function datasetArrays(
+  split: DatasetSplit,
+): Record<'labels' | 'actors' | 'hashes' | 'split', NpyArray> {
   const rows = datasetRows(split);
   const labels = new Int32Array(rows.length);
   const parts = new Uint8Array(rows.length);

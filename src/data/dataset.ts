@@ -6,7 +6,7 @@
 import { UserError } from '../errors.js';
 import { readNpz } from './npz.js';
 import { SPLIT_NAMES } from './split.js';
-import { npzPathFor, readSplitManifest, splitManifestPath } from './split-manifest.js';
+import { alignedNpzPathFor, npzPathFor, readSplitManifest, splitManifestPath } from './split-manifest.js';
 
 /** One part of the split. */
 export interface PreparedSplit {
@@ -30,6 +30,12 @@ export interface PreparedDataset {
   test: PreparedSplit;
 }
 
+/** Options of `loadPrepared`. */
+export interface LoadPreparedOptions {
+  /** Load the aligned crops (`aligned_<side>.npz`) instead of `faces_<side>.npz`. Default false. */
+  aligned?: boolean;
+}
+
 /**
  * Loads the dataset of one crop side from a folder `facelab prepare` wrote. Checks that the
  * `.npz` agrees with `split.json` (same photos in the same parts), so a stale file from an
@@ -39,10 +45,19 @@ export interface PreparedDataset {
  * const data = await loadPrepared('data/six', 32);
  * const x = normalizeImages(data.train.images, { count: data.train.count });
  */
-export async function loadPrepared(dir: string, side: number): Promise<PreparedDataset> {
+export async function loadPrepared(
+  dir: string,
+  side: number,
+  options: LoadPreparedOptions = {},
+): Promise<PreparedDataset> {
   const manifest = await readSplitManifest(dir);
-  const path = npzPathFor(dir, side);
-  if (!manifest.sides.includes(side)) {
+  const path = options.aligned ? alignedNpzPathFor(dir, side) : npzPathFor(dir, side);
+  if (options.aligned && !(manifest.alignedSides ?? []).includes(side)) {
+    throw new UserError(
+      `${dir} has no aligned ${side} px crops (aligned sides: ${(manifest.alignedSides ?? []).join(', ') || 'none'}): run 'facelab prepare' again`,
+    );
+  }
+  if (!options.aligned && !manifest.sides.includes(side)) {
     throw new UserError(`${dir} has no ${side} px crops (prepared sides: ${manifest.sides.join(', ')})`);
   }
   const arrays = await readNpz(path);

@@ -1,27 +1,43 @@
 /**
- * `prepare`: from the photos `download` verified to the cached, split dataset.
+ * `prepare`: from labelled photos to the cached, split dataset. Every source meets at one list
+ * of labelled photos (`labelled-photo.ts`), and everything after it is one path:
  *
- *   list (+ --actors) → manifest → verified photos, one per SHA-256 (the first list line's box
- *   wins) → crops at every side → split per actor → faces_<side>.npz + split.json
+ *   source (a FaceScrub list + its download cache | a folder per person | a labels CSV)
+ *     → labelled photos, one per SHA-256
+ *     → the face of each (the given box, else the detector's) and, for alignment, its landmarks
+ *     → box crops at every side (+ aligned crops) → split per person
+ *     → faces_<side>.npz (+ aligned_<side>.npz) + split.json
  *
- * The crops go straight to their rows of the `.npz` files as they are made (`crop-datasets.ts`).
- *
- * A photo that cannot be cropped is recorded with its list line and reason and left out; it
- * never stops the job. All files are written atomically.
+ * The box crops go straight to their rows of the `.npz` files as they are made
+ * (`crop-datasets.ts`). A photo that cannot be used (no face, two faces of a size, not a photo,
+ * a box outside it…) is recorded with its origin and reason and left out; it never stops the
+ * job. All files are written atomically.
  */
 import { availableParallelism } from 'node:os';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import type { DetectorKind } from '../detect/face-detector.js';
 import { InvalidOptionError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
-import { type CropFailureReason, DEFAULT_SIDES } from './crop.js';
-import { cropToDatasets, type DatasetPhoto } from './crop-datasets.js';
-import { type FaceLine, readFaceList } from './face-list.js';
-import { type ManifestEntry, photosDir, readManifest, requireManifestRecords } from './manifest.js';
+import { DEFAULT_SIDES } from './crop.js';
+import { cropToDatasets, type DatasetPhoto, datasetArrays } from './crop-datasets.js';
+import { photosFromFaceScrub } from './facescrub-source.js';
+import {
+  countLeftOut,
+  type LabelledPhoto,
+  type LeftOutReason,
+  type LeftOutRecord,
+} from './labelled-photo.js';
+import { type LocatedPhoto, locateFaces } from './locate-faces.js';
+import { requireManifestRecords } from './manifest.js';
+import { writeNpz } from './npz.js';
+import { type PhotoSourceResult, photosFromFolder, photosFromLabels } from './photo-folder.js';
 import { type DatasetSplit, SPLIT_NAMES, type SplitAssignment, type SplitSizes } from './split.js';
 import {
+  alignedNpzPathFor,
   type CropFailureRecord,
   type SplitManifest,
   type SplitManifestPhoto,
+  type SplitSource,
   splitManifestPath,
   writeSplitManifest,
 } from './split-manifest.js';
@@ -32,13 +48,30 @@ export const MAX_SIDE = 1024;
 /** Default cache folder, shared with `download`. */
 export const DEFAULT_CACHE_DIR = '.facelab-cache';
 
-/** Options of `prepareDataset`. */
+/** Side of the aligned crops written for the face backbone (its input side). */
+export const ALIGNED_BACKBONE_SIDE = 150;
+
+/**
+ * What is aligned: `backbone` (default) also writes `aligned_150.npz` for the face backbone,
+ * the box crops stay the study's; `all` makes every `faces_<side>.npz` aligned too (the
+ * raw-pixel net then trains on aligned crops); `off` finds no landmarks at all.
+ */
+export type AlignMode = 'backbone' | 'all' | 'off';
+
+/** Every `AlignMode`, for flag validation. */
+export const ALIGN_MODES: readonly AlignMode[] = ['backbone', 'all', 'off'];
+
+/** Options of `prepareDataset`. Give exactly one source: `list`, `photosDir` or `labels`. */
 export interface PrepareOptions {
-  /** The FaceScrub list the cache was downloaded from (`--subset`). */
-  list: string;
-  /** Only these actors; default everyone in the list. */
+  /** A FaceScrub list the cache was downloaded from (`--subset`). */
+  list?: string;
+  /** A folder per person: `photosDir/<person>/<photo>` (`--photos`). */
+  photosDir?: string;
+  /** A labels CSV: `path,person[,x1,y1,x2,y2]` per line (`--labels`). */
+  labels?: string;
+  /** `list` only: only these actors; default everyone in the list. */
   actors?: readonly string[];
-  /** The download cache. Default `.facelab-cache`. */
+  /** `list` only: the download cache. Default `.facelab-cache`. */
   cacheDir?: string;
   /** Where the `.npz` files and `split.json` go. */
   outDir: string;
@@ -46,8 +79,12 @@ export interface PrepareOptions {
   sizes?: readonly number[];
   /** Seed of the split. Default 1. */
   seed?: number;
-  /** Photos per actor in train / val / test. Default 70 / 20 / 20. */
+  /** Photos per person in train / val / test. Default 70 / 20 / 20. */
   splitSizes?: SplitSizes;
+  /** What is aligned (see `AlignMode`). Default 'backbone'. */
+  align?: AlignMode;
+  /** Detector for photos without a box. Default 'ssd'. */
+  detector?: DetectorKind;
   /**
    * Photos decoded at once. Default: twice the number of cores, at least 8, so libvips keeps
    * every core busy decoding while JavaScript resamples the previous photos.
@@ -63,18 +100,24 @@ export interface PrepareResult {
   /** Distinct photos cropped successfully (in a part of the split or unused). */
   photos: number;
   sizes: number[];
-  /** Photos per part over all actors. */
+  /** Photos per part over all people. */
   split: Record<SplitAssignment, number>;
   actors: string[];
-  /** Photos per actor and part. */
+  /** Photos per person and part. */
   counts: Record<string, Record<SplitAssignment, number>>;
-  /** Photos that failed to crop, with list line and reason. */
+  /** Photos that failed to crop, with origin and reason. */
   failures: CropFailureRecord[];
-  /** Failures counted by reason. */
-  failed: Partial<Record<CropFailureReason, number>>;
-  /** Selected list lines with no verified photo in the cache (never downloaded, or failed). */
+  /** Crop failures counted by reason. */
+  failed: Partial<Record<string, number>>;
+  /** Every photo or input line left out (crop failures included), with its reason. */
+  leftOut: LeftOutRecord[];
+  /** `leftOut` counted by reason. */
+  leftOutCounts: Partial<Record<LeftOutReason, number>>;
+  /** Photos whose face was found by the detector. */
+  detected: number;
+  /** `list` only: selected list lines with no verified photo in the cache. */
   notDownloaded: number;
-  /** Malformed list lines that were skipped. */
+  /** `list` only: malformed list lines that were skipped. */
   listProblems: number;
   /** Files written. */
   files: string[];
@@ -82,35 +125,47 @@ export interface PrepareResult {
 
 /** Runs the whole `prepare` job. */
 export async function prepareDataset(options: PrepareOptions): Promise<PrepareResult> {
-  const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
   const sides = [...new Set(options.sizes ?? DEFAULT_SIDES)];
   if (sides.length === 0 || sides.some((side) => !Number.isInteger(side) || side < 1 || side > MAX_SIDE)) {
     throw new InvalidOptionError('--sizes', `crop sides from 1 to ${MAX_SIDE} px`, sides.join(','));
   }
+  const align = options.align ?? 'backbone';
+  if (!ALIGN_MODES.includes(align)) throw new InvalidOptionError('--align', ALIGN_MODES.join(' | '), align);
   const seed = options.seed ?? 1;
   const onProgress = options.onProgress;
+  const warn = (message: string): void => onProgress?.({ kind: 'warning', task: 'prepare', message });
 
-  const list = await readFaceList(options.list, options.actors ? { actors: options.actors } : {});
-  for (const problem of list.problems)
-    onProgress?.({ kind: 'warning', task: 'prepare', message: problem.message });
-  const manifest = await readManifest(cacheDir);
-  await requireManifestRecords(options.list, cacheDir, options.actors); // never quietly without them
-  if (manifest.complete === false) {
-    onProgress?.({
-      kind: 'warning',
-      task: 'prepare',
-      message: `the download into ${cacheDir} did not finish: preparing the photos verified so far`,
-    });
-  }
-  const { photos, notDownloaded } = selectPhotos(list.lines, manifest.entries, cacheDir);
-  if (photos.length === 0) {
+  const source = await readSource(options, warn);
+  // A list's people without download records are an error, never a dataset quietly without them.
+  if (options.list !== undefined)
+    await requireManifestRecords(options.list, options.cacheDir ?? DEFAULT_CACHE_DIR, options.actors);
+  if (source.photos.length === 0) throw new UserError(source.emptyMessage);
+
+  const alignedSides = align === 'off' ? [] : align === 'all' ? sides : [ALIGNED_BACKBONE_SIDE];
+  const located = await locateFaces(source.photos, {
+    alignSides: [...new Set(alignedSides)],
+    ...(options.detector ? { detector: options.detector } : {}),
+    ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
+  const usable = located.photos;
+  if (usable.length === 0) {
+    const reasons = Object.entries(countLeftOut(located.leftOut)).map(([r, n]) => `${r}: ${n}`);
     throw new UserError(
-      `none of the ${list.lines.length} selected list lines has a verified photo in ${cacheDir}: run 'facelab download' with the same --subset and --cache first`,
+      `none of the ${source.photos.length} photos has a usable face (${reasons.join(', ')})`,
     );
   }
-
+  const datasetPhotos: DatasetPhoto[] = usable.map((p) => ({
+    sha256: p.sha256,
+    actor: p.person,
+    origin: p.origin,
+    box: p.box,
+    file: p.file,
+    ...(p.line !== undefined ? { line: p.line } : {}),
+    ...(align === 'all' && p.aligned ? { crops: p.aligned } : {}),
+  }));
   const { split, failures, files } = await cropToDatasets({
-    photos,
+    photos: datasetPhotos,
     sides,
     outDir: options.outDir,
     seed,
@@ -119,10 +174,33 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
+  if (align === 'backbone') {
+    const path = alignedNpzPathFor(options.outDir, ALIGNED_BACKBONE_SIDE);
+    await writeNpz(path, alignedArrays(split, usable, ALIGNED_BACKBONE_SIDE));
+    files.push(path);
+  }
+  const leftOut: LeftOutRecord[] = [
+    ...source.leftOut,
+    ...located.leftOut,
+    ...failures.map((f) => ({
+      origin: f.origin ?? `list line ${f.line}`,
+      reason: f.reason,
+      message: f.message,
+      person: f.actor,
+      sha256: f.sha256,
+      ...(f.line !== undefined ? { line: f.line } : {}),
+    })),
+  ];
   const unusable = new Set(failures.map((f) => f.sha256));
-  const cropped = photos.filter((p) => !unusable.has(p.sha256));
-  const byHash = new Map(cropped.map((p) => [p.sha256, p]));
-  const manifestOut = splitManifest(split, byHash, failures, { list: options.list, cache: cacheDir }, sides);
+  const cropped = usable.filter((p) => !unusable.has(p.sha256));
+  const manifestOut = splitManifest(split, new Map(cropped.map((p) => [p.sha256, p])), {
+    failures,
+    leftOut,
+    source: source.record,
+    sides,
+    aligned: align === 'backbone' ? [ALIGNED_BACKBONE_SIDE] : [],
+    crops: align === 'all' ? 'aligned' : 'box',
+  });
   await writeSplitManifest(options.outDir, manifestOut);
   files.push(splitManifestPath(options.outDir));
 
@@ -136,75 +214,121 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     counts: split.counts,
     failures,
     failed,
-    notDownloaded,
-    listProblems: list.problems.length,
+    leftOut,
+    leftOutCounts: countLeftOut(leftOut),
+    detected: usable.filter((p) => p.detected).length,
+    notDownloaded: source.notDownloaded,
+    listProblems: source.listProblems,
     files,
   };
 }
 
-/** Joins list lines with their manifest entries: one photo per hash, first line wins. */
-function selectPhotos(
-  lines: readonly FaceLine[],
-  entries: readonly ManifestEntry[],
-  cacheDir: string,
-): { photos: DatasetPhoto[]; notDownloaded: number } {
-  const byLine = new Map(entries.map((e) => [e.line, e]));
-  const photoRoot = resolve(photosDir(cacheDir));
-  const photos: DatasetPhoto[] = [];
-  const seen = new Set<string>();
-  let notDownloaded = 0;
-  for (const line of lines) {
-    const entry = byLine.get(line.line);
-    // A duplicate line holds the same verified photo; it counts when its first line is not
-    // among the selected actors.
-    const usable =
-      entry !== undefined &&
-      entry.sha256 === line.sha256 &&
-      (entry.status === 'verified' || entry.status === 'duplicate') &&
-      entry.file !== undefined;
-    if (!usable) {
-      notDownloaded++;
-      continue;
-    }
-    if (seen.has(line.sha256)) continue;
-    const file = resolve(cacheDir, entry.file!);
-    const inside = relative(photoRoot, file);
-    if (inside.startsWith('..') || isAbsolute(inside)) {
-      notDownloaded++; // a manifest may not point outside the cache
-      continue;
-    }
-    seen.add(line.sha256);
-    photos.push({ sha256: line.sha256, actor: line.name, line: line.line, box: line.box, file });
+interface ReadSource extends PhotoSourceResult {
+  record: SplitSource;
+  notDownloaded: number;
+  listProblems: number;
+  emptyMessage: string;
+}
+
+/** The labelled photos of the one source given. */
+async function readSource(options: PrepareOptions, warn: (message: string) => void): Promise<ReadSource> {
+  const given = [options.list, options.photosDir, options.labels].filter((s) => s !== undefined);
+  if (given.length !== 1) {
+    throw new UserError(
+      'give exactly one source of photos: --subset LIST (with --cache), --photos DIR or --labels FILE.csv',
+    );
   }
-  return { photos, notDownloaded };
+  if (options.list === undefined && (options.actors !== undefined || options.cacheDir !== undefined)) {
+    throw new UserError(
+      '--actors and --cache go with --subset (a FaceScrub list), not with --photos or --labels',
+    );
+  }
+  if (options.list !== undefined) {
+    const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
+    const found = await photosFromFaceScrub({
+      list: options.list,
+      cacheDir,
+      ...(options.actors ? { actors: options.actors } : {}),
+    });
+    for (const problem of found.listProblems) warn(problem);
+    if (!found.downloadComplete)
+      warn(`the download into ${cacheDir} did not finish: preparing the photos verified so far`);
+    return {
+      photos: found.photos,
+      leftOut: [],
+      record: { kind: 'facescrub', path: resolve(options.list), cache: resolve(cacheDir) },
+      notDownloaded: found.notDownloaded,
+      listProblems: found.listProblems.length,
+      emptyMessage: `none of the ${found.lines} selected list lines has a verified photo in ${cacheDir}: run 'facelab download' with the same --subset and --cache first`,
+    };
+  }
+  const kind = options.photosDir !== undefined ? 'folder' : 'labels';
+  const path = (options.photosDir ?? options.labels)!;
+  const found = kind === 'folder' ? await photosFromFolder(path) : await photosFromLabels(path);
+  return {
+    ...found,
+    record: { kind, path: resolve(path) },
+    notDownloaded: 0,
+    listProblems: 0,
+    emptyMessage: `none of the files of ${path} can be used (${Object.entries(countLeftOut(found.leftOut))
+      .map(([r, n]) => `${r}: ${n}`)
+      .join(', ')})`,
+  };
+}
+
+/** The aligned crops in the rows of the split (train, val, test), as `faces_<side>.npz` lays them out. */
+function alignedArrays(split: DatasetSplit, photos: readonly LocatedPhoto[], side: number) {
+  const byHash = new Map(photos.map((p) => [p.sha256, p]));
+  const arrays = datasetArrays(split);
+  const rows = arrays.hashes.data as string[];
+  const bytes = side * side * 3;
+  const images = new Uint8Array(rows.length * bytes);
+  for (const [row, hash] of rows.entries()) images.set(byHash.get(hash)!.aligned![0]!, row * bytes);
+  return { images: { data: images, shape: [rows.length, side, side, 3] }, ...arrays };
 }
 
 function splitManifest(
   split: DatasetSplit,
-  byHash: Map<string, DatasetPhoto>,
-  failures: CropFailureRecord[],
-  sources: { list: string; cache: string },
-  sides: number[],
+  byHash: Map<string, LabelledPhoto>,
+  extra: {
+    failures: CropFailureRecord[];
+    leftOut: LeftOutRecord[];
+    source: SplitSource;
+    sides: number[];
+    aligned: number[];
+    crops: 'box' | 'aligned';
+  },
 ): SplitManifest {
   const photos: Record<string, SplitManifestPhoto> = {};
   const totals: Record<SplitAssignment, number> = { train: 0, val: 0, test: 0, unused: 0 };
   for (const name of [...SPLIT_NAMES, 'unused'] as const) {
     for (const entry of split.parts[name]) {
-      photos[entry.sha256] = { actor: entry.actor, split: name, line: byHash.get(entry.sha256)!.line };
+      const photo = byHash.get(entry.sha256)!;
+      photos[entry.sha256] = {
+        actor: entry.actor,
+        split: name,
+        origin: photo.origin,
+        ...(photo.line !== undefined ? { line: photo.line } : {}),
+        ...(photo.box !== undefined ? { box: [photo.box.x1, photo.box.y1, photo.box.x2, photo.box.y2] } : {}),
+      };
       totals[name]++;
     }
   }
+  const { source } = extra;
   return {
     version: 1,
     seed: split.seed,
     sizes: split.sizes,
-    list: resolve(sources.list),
-    cache: resolve(sources.cache),
-    sides,
+    source,
+    ...(source.kind === 'facescrub' ? { list: source.path, cache: source.cache } : {}),
+    sides: extra.sides,
+    crops: extra.crops,
+    alignedSides: extra.aligned,
     actors: split.actors,
     counts: split.counts,
     totals,
     photos,
-    cropFailures: failures,
+    cropFailures: extra.failures,
+    leftOut: extra.leftOut,
   };
 }

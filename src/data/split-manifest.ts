@@ -13,19 +13,36 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeJsonAtomic } from './atomic-file.js';
 import type { CropFailureReason } from './crop.js';
+import type { LeftOutRecord } from './labelled-photo.js';
 import type { SplitAssignment, SplitSizes } from './split.js';
 
 /** One photo of the dataset. */
 export interface SplitManifestPhoto {
   actor: string;
   split: SplitAssignment;
-  /** The list line the photo (and its face box) came from. */
-  line: number;
+  /** Where it came from ("list line 17", "Ann/1.jpg", "labels.csv line 3"); absent in older manifests. */
+  origin?: string;
+  /** The FaceScrub list line the photo (and its face box) came from. */
+  line?: number;
+  /** The face box cut out, `[x1, y1, x2, y2]` in stored pixels (given or detected). */
+  box?: [number, number, number, number];
 }
+
+/** Where the photos of a dataset came from. */
+export type SplitSource =
+  | {
+      kind: 'facescrub' /** the list (absolute) */;
+      path: string /** the download cache (absolute) */;
+      cache: string;
+    }
+  | { kind: 'folder' | 'labels' /** the folder or CSV (absolute) */; path: string };
 
 /** A photo that could not be cropped, so it is in no part of the split. */
 export interface CropFailureRecord {
-  line: number;
+  /** The FaceScrub list line, for photos from a list. */
+  line?: number;
+  /** Where it came from (see `SplitManifestPhoto.origin`). */
+  origin?: string;
   sha256: string;
   actor: string;
   reason: CropFailureReason;
@@ -37,8 +54,10 @@ export interface SplitManifest {
   version: 1;
   seed: number;
   sizes: SplitSizes;
-  /** The list file the photos came from (absolute path). */
-  list: string;
+  /** Where the photos came from; absent in older manifests (which all came from a list). */
+  source?: SplitSource;
+  /** The FaceScrub list the photos came from (absolute path), for datasets made from one. */
+  list?: string;
   /**
    * The download cache the photos came from (absolute path), for tools that need the download
    * manifest (the report). Absent from manifests written before it was recorded.
@@ -46,6 +65,10 @@ export interface SplitManifest {
   cache?: string;
   /** Crop sides written, each as `faces_<side>.npz`. */
   sides: number[];
+  /** What `faces_<side>.npz` hold: the boxes resized (the study's), or aligned faces. Default 'box'. */
+  crops?: 'box' | 'aligned';
+  /** Sides of the aligned crops written as `aligned_<side>.npz` (for the face backbone). Default none. */
+  alignedSides?: number[];
   /** Actor names; label i is `actors[i]`. */
   actors: string[];
   /** Photos per actor and part. */
@@ -55,11 +78,18 @@ export interface SplitManifest {
   /** Every photo by SHA-256, in dataset order (train, val, test, then unused). */
   photos: Record<string, SplitManifestPhoto>;
   cropFailures: CropFailureRecord[];
+  /** Every photo or input line left out, with its reason (crop failures included); absent in older manifests. */
+  leftOut?: LeftOutRecord[];
 }
 
 /** Path of the split manifest in a prepared-dataset folder. */
 export function splitManifestPath(dir: string): string {
   return join(dir, 'split.json');
+}
+
+/** Path of the aligned crops of one side in a prepared-dataset folder. */
+export function alignedNpzPathFor(dir: string, side: number): string {
+  return join(dir, `aligned_${side}.npz`);
 }
 
 /** Path of the `.npz` of one crop side in a prepared-dataset folder. */

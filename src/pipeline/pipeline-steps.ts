@@ -4,7 +4,7 @@
  * on. Options that change how, not what (mirror, workers, threads, concurrency), are left out,
  * so changing them does not redo finished work.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../data/atomic-file.js';
 import { loadPrepared } from '../data/dataset.js';
@@ -37,8 +37,10 @@ export const FACE_HEAD_DIR = 'head-face-descriptor';
 /** Everything the steps need, resolved. */
 export interface StepContext {
   layout: RunLayout;
-  /** The FaceScrub list, absolute. */
-  list: string;
+  /** The FaceScrub list, absolute (its photos are downloaded first); undefined with `photos`. */
+  list: string | undefined;
+  /** A folder per person or a labels CSV, absolute: no download step. */
+  photos: { kind: 'folder' | 'labels'; path: string } | undefined;
   /** Sorted actor names, or undefined for everyone in the list. */
   actors: string[] | undefined;
   mirror: string | undefined;
@@ -62,10 +64,10 @@ export interface StepContext {
   onProgress: OnProgress | undefined;
 }
 
-/** The steps in order: download, prepare, grid, units, transfer, report. */
+/** The steps in order: download (for a FaceScrub list), prepare, grid, units, transfer, report. */
 export function pipelineSteps(context: StepContext): PipelineStep[] {
   return [
-    downloadStep(context),
+    ...(context.list !== undefined ? [downloadStep(context, context.list)] : []),
     prepareStep(context),
     gridStep(context),
     unitsStep(context),
@@ -92,8 +94,8 @@ function stoppableProgress(context: StepContext): { onProgress: OnProgress } {
   };
 }
 
-function downloadStep(context: StepContext): PipelineStep {
-  const { layout, list, actors } = context;
+function downloadStep(context: StepContext, list: string): PipelineStep {
+  const { layout, actors } = context;
   return {
     name: 'download',
     options: { actors: actors ?? null },
@@ -129,26 +131,46 @@ function downloadStep(context: StepContext): PipelineStep {
 }
 
 function prepareStep(context: StepContext): PipelineStep {
-  const { layout, list, actors } = context;
+  const { layout, list, actors, photos } = context;
+  const source =
+    list !== undefined
+      ? { list, cacheDir: layout.cache, ...(actors ? { actors } : {}) }
+      : photos!.kind === 'folder'
+        ? { photosDir: photos!.path }
+        : { labels: photos!.path };
   return {
     name: 'prepare',
-    options: { actors: actors ?? null, sizes: [...PREPARED_SIDES], seed: context.splitSeed },
-    inputs: () => [list, manifestPath(layout.cache)],
+    options: {
+      actors: actors ?? null,
+      sizes: [...PREPARED_SIDES],
+      seed: context.splitSeed,
+      source: photos ?? null,
+    },
+    // A folder changes when a file is added to or removed from a person's folder: their mtimes are the inputs.
+    inputs: async () =>
+      list !== undefined
+        ? [list, manifestPath(layout.cache)]
+        : photos!.kind === 'folder'
+          ? [photos!.path, ...(await personFolders(photos!.path))]
+          : [photos!.path],
     outputs: () => [
       ...PREPARED_SIDES.map((side) => npzPathFor(layout.data, side)),
       splitManifestPath(layout.data),
     ],
     async run() {
       const result = await prepareDataset({
-        list,
-        ...(actors ? { actors } : {}),
-        cacheDir: layout.cache,
+        ...source,
         outDir: layout.data,
         sizes: [...PREPARED_SIDES],
         seed: context.splitSeed,
         ...progress(context),
       });
-      return { photos: result.photos, split: result.split, actors: result.actors };
+      return {
+        photos: result.photos,
+        split: result.split,
+        actors: result.actors,
+        leftOut: result.leftOutCounts,
+      };
     },
   };
 }
@@ -301,6 +323,12 @@ function reportStep(context: StepContext): PipelineStep {
       return { sections: result.sections };
     },
   };
+}
+
+/** The person folders of a folder per person (absolute). */
+async function personFolders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => join(dir, e.name));
 }
 
 /** Test accuracies of the finished run, read from its files: the grid's chosen model and the face head. */

@@ -29,10 +29,14 @@ export interface PipelineGrid {
   lr?: readonly number[];
 }
 
-/** Options of `runPipeline`. */
+/** Options of `runPipeline`. Give one source: `list` (downloaded first), `photosDir` or `labels`. */
 export interface PipelineOptions {
-  /** The FaceScrub list (`--subset`). */
-  list: string;
+  /** A FaceScrub list (`--subset`): its photos are downloaded first. */
+  list?: string;
+  /** A folder per person (`--photos`): `photosDir/<person>/<photo>`; no download step. */
+  photosDir?: string;
+  /** A labels CSV (`--labels`): `path,person[,x1,y1,x2,y2]`; no download step. */
+  labels?: string;
   /** The run folder (created). */
   out: string;
   /** Only these actors. Default: everyone in the list. */
@@ -93,11 +97,14 @@ export interface PipelineResult {
  */
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const started = Date.now();
-  const list = resolve(options.list);
+  const sources = [options.list, options.photosDir, options.labels].filter((s) => s !== undefined);
+  if (sources.length !== 1)
+    throw new UserError('give one source of photos: --subset LIST, --photos DIR or --labels FILE.csv');
+  const list = resolve(sources[0]!);
   try {
     await access(list);
   } catch {
-    throw new UserError(`the list file ${list} does not exist or cannot be read`);
+    throw new UserError(`${list} does not exist or cannot be read`);
   }
   const layout = runLayout(options.out, options.cacheDir);
   const context = stepContext(options, list, layout);
@@ -149,9 +156,18 @@ function stepContext(options: PipelineOptions, list: string, layout: StepContext
   const unitsTop = options.unitsTop ?? 3;
   if (!Number.isInteger(unitsTop) || unitsTop < 1)
     throw new InvalidOptionError('unitsTop', 'a positive integer', unitsTop);
+  const photos =
+    options.photosDir !== undefined
+      ? { kind: 'folder' as const, path: list }
+      : options.labels !== undefined
+        ? { kind: 'labels' as const, path: list }
+        : undefined;
+  if (photos && (options.actors !== undefined || options.mirror !== undefined))
+    throw new UserError('--actors and --mirror go with --subset (a FaceScrub list to download)');
   return {
     layout,
-    list,
+    list: photos ? undefined : list,
+    photos,
     actors: options.actors ? [...new Set(options.actors)].sort() : undefined,
     mirror: options.mirror === undefined ? undefined : parseMirrorBase(options.mirror),
     splitSeed: options.splitSeed ?? 1,

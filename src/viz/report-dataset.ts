@@ -7,6 +7,9 @@ import { cropSampleSvg } from './galleries.js';
 import { missingSection, type ReportContext } from './report-context.js';
 import { dataTable, note, paragraph, percent, type ReportSection, svgImage } from './report-html.js';
 
+/** Left-out photos listed one per row (the rest are counted). */
+const MAX_LEFT_OUT_ROWS = 40;
+
 /** Crops shown per actor in the sample. */
 const SAMPLE_PER_ACTOR = 10;
 
@@ -43,18 +46,29 @@ export async function datasetSection(context: ReportContext): Promise<ReportSect
         ],
       }),
     );
-    const failures = split.cropFailures ?? [];
-    if (failures.length > 0) {
-      const byReason = countBy(failures.map((f) => f.reason));
+    const leftOut =
+      split.leftOut ??
+      (split.cropFailures ?? []).map((f) => ({ ...f, origin: f.origin ?? `list line ${f.line}` }));
+    if (leftOut.length > 0) {
+      const byReason = countBy(leftOut.map((f) => f.reason));
       parts.push(
         note(
-          `${failures.length} downloaded photos could not be cropped and are in no part: ${[...byReason]
+          `${leftOut.length} photos or lines were left out and are in no part: ${[...byReason]
             .map(([reason, n]) => `${reason} (${n})`)
             .join(', ')}.`,
         ),
+        dataTable({
+          head: ['left out', 'reason', 'why'],
+          rows: leftOut
+            .slice(0, MAX_LEFT_OUT_ROWS)
+            .map((f) => [f.origin, f.reason, f.message.replace(`${f.origin}: `, '')]),
+          numeric: [],
+        }),
       );
+      if (leftOut.length > MAX_LEFT_OUT_ROWS)
+        parts.push(paragraph(`… and ${leftOut.length - MAX_LEFT_OUT_ROWS} more, listed in split.json.`));
     } else {
-      parts.push(paragraph('Every downloaded photo of these actors was cropped.'));
+      parts.push(paragraph('Every photo of these people was used.'));
     }
   }
   const body =
@@ -65,6 +79,12 @@ export async function datasetSection(context: ReportContext): Promise<ReportSect
 
 async function downloadOutcomes(context: ReportContext): Promise<string> {
   const { run } = context;
+  const source = run.split?.source;
+  if (source !== undefined && source.kind !== 'facescrub') {
+    return paragraph(
+      `The photos were read from ${source.kind === 'folder' ? 'the folder per person' : 'the labels file'} ${source.path}: there was no download.`,
+    );
+  }
   if (run.cacheDir === undefined) {
     return note(
       `The download manifest was not found (looked for manifest.json in ${run.searched.cache.join(', ')}), so download outcomes are left out.`,
