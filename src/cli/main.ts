@@ -14,8 +14,13 @@ const commands: Record<string, { summary: string; load: Loader }> = {
     summary: 'download the photos of a FaceScrub list and verify their SHA-256',
     load: async () => (await import('./download.js')).command,
   },
+  detect: {
+    summary: 'find every face in photos (box and score), optionally drawn on the photos',
+    load: async () => (await import('./detect.js')).command,
+  },
   prepare: {
-    summary: 'crop verified photos, resize, split and cache as .npz',
+    summary:
+      'a dataset from a folder per person, a labels CSV or a FaceScrub list: faces found, cropped, aligned, split',
     load: async () => (await import('./prepare.js')).command,
   },
   train: {

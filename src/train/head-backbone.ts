@@ -40,6 +40,8 @@ export interface HeadBackbone {
   cropSide?: number;
   /** SHA-256 of the backbone model the features came from; checked when present. */
   modelSha256?: string;
+  /** True when the backbone was fed aligned crops (predict then aligns each face from its landmarks). */
+  aligned?: boolean;
 }
 
 /**
@@ -76,6 +78,10 @@ export function readHeadBackbone(
     if (typeof n !== 'number' || !Number.isInteger(n) || n < (field === 'randomWeights' ? 0 : 1))
       throw bad(field);
     head[field] = n;
+  }
+  if (record.aligned !== undefined) {
+    if (typeof record.aligned !== 'boolean') throw bad('aligned');
+    head.aligned = record.aligned;
   }
   if (record.modelSha256 !== undefined) {
     if (typeof record.modelSha256 !== 'string') throw bad('modelSha256');

@@ -151,11 +151,23 @@ export class Predictor {
    * px (`cropSide² × 3` RGB bytes each, stored one after another), as `facelab prepare` stores them.
    */
   async classifyCrops(crops: Uint8Array, count: number): Promise<Float32Array> {
+    return (await this.classifyCropsWithFeatures(crops, count)).probabilities;
+  }
+
+  /**
+   * `classifyCrops`, and for a transfer head also the backbone features of each crop
+   * (`count × dim`, what the head took; undefined for a model on raw crops).
+   */
+  async classifyCropsWithFeatures(
+    crops: Uint8Array,
+    count: number,
+  ): Promise<{ probabilities: Float32Array; features: Float32Array | undefined }> {
     const side = this.cropSide;
     if (crops.length !== count * side * side * 3)
       throw new InvalidOptionError('crops', `${count} crops of ${side} × ${side} × 3 bytes`, crops.length);
     const K = this.actors.length;
     const out = new Float32Array(count * K);
+    let features: Float32Array | undefined;
     for (let start = 0; start < count; start += this.batchSize) {
       const n = Math.min(this.batchSize, count - start);
       let batch = crops.subarray(start * side * side * 3, (start + n) * side * side * 3);
@@ -171,6 +183,8 @@ export class Predictor {
             `${this.model.path}: the backbone gives ${dim} features but the head takes ${input.dim}; its backbone record is wrong`,
           );
         }
+        features ??= new Float32Array(count * dim);
+        features.set(feed, start * dim);
         dims = [n, dim];
       } else {
         feed = Float32Array.from(batch); // the graph normalises raw 0–255 values itself
@@ -179,7 +193,7 @@ export class Predictor {
       const result = await this.head.run({ [input.name]: { data: feed, dims } }, ['probabilities']);
       out.set(result.probabilities!.data as Float32Array, start * K);
     }
-    return out;
+    return { probabilities: out, features };
   }
 
   /**

@@ -4,7 +4,7 @@
  * write (or reuse) the `.npz` cache.
  */
 import { resolve } from 'node:path';
-import { splitManifestSha256 } from '../data/split-manifest.js';
+import { readSplitManifest, splitManifestSha256 } from '../data/split-manifest.js';
 import type { OnProgress } from '../progress.js';
 import type { HeadBackbone } from '../train/head-backbone.js';
 import { Backbone } from './backbone.js';
@@ -18,6 +18,12 @@ export interface ComputeFeaturesOptions extends BackboneChoice {
   dataDir: string;
   /** Where the feature `.npz` is written. */
   out: string;
+  /**
+   * Feed the backbone the aligned crops (eyes level, fixed place and scale) instead of the box
+   * crops. Default: aligned for the face backbone when the dataset has aligned crops (prepare
+   * writes them), box crops otherwise.
+   */
+  align?: boolean;
   /** Reuse `out` when it holds features of the same backbone, layer, model and split. Default false. */
   reuse?: boolean;
   /** Images per ORT run. Default 32. */
@@ -51,6 +57,12 @@ export interface ComputedFeatures {
   spec: ResolvedBackbone;
 }
 
+/** Whether `prepare` wrote aligned crops into `dir`. */
+async function hasAlignedCrops(dir: string): Promise<boolean> {
+  const manifest = await readSplitManifest(dir);
+  return manifest.crops === 'aligned' || (manifest.alignedSides ?? []).length > 0;
+}
+
 /**
  * Extracts the features of every crop of a prepared dataset and writes them to `options.out`.
  *
@@ -60,6 +72,7 @@ export interface ComputedFeatures {
 export async function computeFeatures(options: ComputeFeaturesOptions): Promise<ComputedFeatures> {
   const spec = await resolveBackbone(options);
   const splitHash = await splitManifestSha256(options.dataDir);
+  const aligned = options.align ?? (options.backbone === 'face' && (await hasAlignedCrops(options.dataDir)));
   const key = JSON.stringify({
     backbone: spec.name,
     layer: spec.layer,
@@ -68,8 +81,9 @@ export async function computeFeatures(options: ComputeFeaturesOptions): Promise<
     side: spec.side,
     model: spec.modelSha256,
     split: splitHash,
+    aligned,
   });
-  const cropSide = await cropSourceSide(options.dataDir, spec.side);
+  const cropSide = await cropSourceSide(options.dataDir, spec.side, { aligned });
   const record: HeadBackbone = {
     kind: options.backbone,
     layer: options.layer ?? spec.layer,
@@ -77,6 +91,7 @@ export async function computeFeatures(options: ComputeFeaturesOptions): Promise<
     side: spec.side,
     modelSha256: spec.modelSha256,
     ...(cropSide !== spec.side ? { cropSide } : {}),
+    ...(aligned ? { aligned } : {}),
     ...(options.weights !== undefined ? { weights: resolve(options.weights) } : {}),
     ...(options.randomWeights !== undefined ? { randomWeights: options.randomWeights } : {}),
   };
@@ -85,7 +100,7 @@ export async function computeFeatures(options: ComputeFeaturesOptions): Promise<
     const cached = await readFeatureSet(options.out).catch(() => undefined);
     if (cached?.key === key) return { ...summary, set: cached, images: 0, seconds: 0, reused: true };
   }
-  const dataset = await loadCropsAtSide(options.dataDir, spec.side);
+  const dataset = await loadCropsAtSide(options.dataDir, spec.side, { aligned });
   const backbone = await Backbone.load(spec, {
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),

@@ -7,12 +7,23 @@
 import { loadPrepared, type PreparedDataset, type PreparedSplit } from '../data/dataset.js';
 import { resizeBilinear } from '../data/resample.js';
 import { readSplitManifest } from '../data/split-manifest.js';
+import { UserError } from '../errors.js';
 
-/** The dataset of `dir` at `side` px, resized from another prepared side when needed. */
-export async function loadCropsAtSide(dir: string, side: number): Promise<PreparedDataset> {
-  const source = await cropSourceSide(dir, side);
-  if (source === side) return loadPrepared(dir, side);
-  const data = await loadPrepared(dir, source);
+/**
+ * The dataset of `dir` at `side` px, resized from another prepared side when needed. With
+ * `aligned`, the aligned crops: `faces_<side>.npz` when the dataset's crops are aligned
+ * (`prepare --align`), else `aligned_<side>.npz`.
+ */
+export async function loadCropsAtSide(
+  dir: string,
+  side: number,
+  options: { aligned?: boolean } = {},
+): Promise<PreparedDataset> {
+  const fromAligned = options.aligned === true && (await readSplitManifest(dir)).crops !== 'aligned';
+  const source = await cropSourceSide(dir, side, options);
+  const load = (s: number) => loadPrepared(dir, s, fromAligned ? { aligned: true } : {});
+  if (source === side) return load(side);
+  const data = await load(source);
   const resize = (part: PreparedSplit): PreparedSplit => ({
     ...part,
     images: resizeCrops(part.images, part.count, source, side),
@@ -24,8 +35,17 @@ export async function loadCropsAtSide(dir: string, side: number): Promise<Prepar
  * The prepared side that `loadCropsAtSide` cuts `side` px crops from: `side` itself when it was
  * prepared, else the smallest larger one (or the largest there is).
  */
-export async function cropSourceSide(dir: string, side: number): Promise<number> {
-  const { sides } = await readSplitManifest(dir);
+export async function cropSourceSide(
+  dir: string,
+  side: number,
+  options: { aligned?: boolean } = {},
+): Promise<number> {
+  const manifest = await readSplitManifest(dir);
+  const sides =
+    options.aligned && manifest.crops !== 'aligned' ? (manifest.alignedSides ?? []) : manifest.sides;
+  if (sides.length === 0) {
+    throw new UserError(`${dir} has no aligned crops: run 'facelab prepare' again (or give --align off)`);
+  }
   if (sides.includes(side)) return side;
   const larger = sides.filter((s) => s > side).sort((a, b) => a - b);
   return larger[0] ?? Math.max(...sides);
