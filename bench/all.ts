@@ -6,6 +6,7 @@
  * - data: `prepare` (32 + 227 px crops) vs the reference study's PyTorch/PIL loader;
  * - train: one 200-epoch run and the 81-point grid vs PyTorch, plus GFLOP/s;
  * - features: AlexNet pool5 vs torchvision, the face backbone vs face-api (TF.js WASM);
+ * - detect: the SSD and tiny face detectors vs face-api's own (TF.js WASM), decode excluded;
  * - align: 68 landmarks + 150 px alignment vs face-api's landmarks (TF.js WASM), decode excluded.
  *
  * Each benchmark prints its own table; this script then prints the machine, the date and one
@@ -26,6 +27,7 @@ const BENCHES: Record<string, string[]> = {
   data: ['bench/data.ts'],
   train: ['bench/train.ts'],
   features: ['bench/features.ts'],
+  detect: ['bench/detect.ts'],
   align: ['bench/align.ts'],
 };
 
