@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../src/data/atomic-file.js';
 import { downloadPhotos } from '../src/data/download.js';
 import { type FaceLine, readFaceList } from '../src/data/face-list.js';
 import { parseRetryAfter } from '../src/data/fetch-photo.js';
+import { StoredZipWriter } from '../src/data/zip-stored.js';
 import { facescrubImages, facescrubList, SIX_ACTORS } from './helpers/shared.js';
 
 type Behaviour = (req: IncomingMessage, res: ServerResponse, photo: Buffer, hit: number) => void;
@@ -193,4 +194,16 @@ test('a failed atomic write names its target, not the temp file', async () => {
     downloadPhotos({ lines: [], list: facescrubList, cacheDir: cache }),
     (error: Error) => /manifest\.json/.test(error.message) && !/\.tmp/.test(error.message),
   );
+});
+
+test('an .npz that cannot be written names the archive, not its temp file', async () => {
+  const target = join(temp, 'npz-blocked', 'faces_32.npz');
+  await mkdir(target, { recursive: true }); // a folder where the archive goes: the rename fails
+  const zip = await StoredZipWriter.create(target);
+  await zip.append('a.npy', [Uint8Array.of(1, 2, 3)]);
+  await assert.rejects(zip.close(), (error: NodeJS.ErrnoException) => {
+    assert.equal(error.path, target);
+    assert.doesNotMatch(error.message, /\.tmp/);
+    return true;
+  });
 });

@@ -15,7 +15,7 @@ import { readSync, writeSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FacelabError, FileFormatError, InvalidOptionError } from '../errors.js';
-import { tempPathFor } from './atomic-file.js';
+import { aboutTarget, tempPathFor } from './atomic-file.js';
 import { crc32, crc32Combine } from './crc32.js';
 
 // The zip format without its Zip64 extension stops at 4 GiB.
@@ -62,7 +62,11 @@ export class StoredZipWriter {
   static async create(target: string): Promise<StoredZipWriter> {
     await mkdir(dirname(target), { recursive: true });
     const temp = tempPathFor(target);
-    return new StoredZipWriter(target, temp, await open(temp, 'w+'));
+    try {
+      return new StoredZipWriter(target, temp, await open(temp, 'w+'));
+    } catch (error) {
+      throw aboutTarget(error, temp, target); // (a message names the archive, not its temp file)
+    }
   }
 
   /** Appends a member whose bytes are `parts` joined. */
@@ -149,7 +153,7 @@ export class StoredZipWriter {
       await this.finish();
     } catch (error) {
       await this.abort();
-      throw error;
+      throw aboutTarget(error, this.temp, this.target);
     }
   }
 
