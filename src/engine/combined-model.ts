@@ -11,6 +11,7 @@
  * two Linear layers, whose weights are copied from the head's own `model.onnx`.
  */
 import onnxProto from 'onnx-proto';
+import { FACELAB_VERSION } from '../version.js';
 import { type ClassifierMetadata, METADATA_KEY } from './classifier-model.js';
 import { emitForward } from './mlp-layers.js';
 import { readModelMetadata } from './model-metadata.js';
@@ -144,7 +145,7 @@ export function buildCombinedModel(options: CombinedModelOptions): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'facelab',
-    producerVersion: '0.1.0',
+    producerVersion: FACELAB_VERSION,
     opsetImport: tapped.opsetImport,
     graph: combined,
     metadataProps: [
