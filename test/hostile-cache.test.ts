@@ -35,8 +35,8 @@ const linesOf = (actors: readonly string[]) => lines.filter((l) => actors.includ
 let mirror: MirrorServer;
 let temp = '';
 before(async () => {
-  // 30 ms per response: a three-actor download takes a few seconds.
-  mirror = await startMirror({ lines, imagesDir: facescrubImages, latencyMs: 30 });
+  // 50 ms per response: a three-actor download takes about 5 s, far longer than a CLI start.
+  mirror = await startMirror({ lines, imagesDir: facescrubImages, latencyMs: 50 });
   temp = await mkdtemp(join(tmpdir(), 'facelab-hostile-cache-'));
 });
 after(async () => {
