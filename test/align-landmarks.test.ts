@@ -276,6 +276,10 @@ test('bad boxes, images and options are clear errors', async () => {
     (e: unknown) => e instanceof InvalidOptionError && /finite.*boxes\[0\].*NaN/.test(e.message),
   );
   await assert.rejects(
+    detector.detect(image, [{ x1: -1e12, y1: 0, x2: 10, y2: 10 }]),
+    (e: unknown) => e instanceof InvalidOptionError && /within ±1000000 px for boxes\[0\]/.test(e.message),
+  );
+  await assert.rejects(
     detector.detect({ width: 10, height: 10, data: new Uint8Array(12) }, [{ x1: 0, y1: 0, x2: 5, y2: 5 }]),
     /300 RGB bytes.*image\.data.*12/,
   );

@@ -47,14 +47,21 @@ interface Pixels {
   height: number;
 }
 
+/** Box coordinates beyond this (px, either sign) are refused: no decodable photo is that large. */
+export const MAX_BOX_COORDINATE = 1e6;
+
 /**
  * The cut of `box` (floored as face-api does) for the photo; throws `InvalidOptionError` naming
- * `what` for a box that is not finite or is less than one pixel wide or high.
+ * `what` for a box that is not finite, reaches beyond ±1e6 px, or is less than one pixel wide or high.
  */
 export function squareGeometry(box: SquareBox, what = 'box'): SquareGeometry {
   const { x1, y1, x2, y2 } = box;
-  if (![x1, y1, x2, y2].every(Number.isFinite))
-    throw new InvalidOptionError(what, 'finite x1, y1, x2, y2', `${x1},${y1},${x2},${y2}`);
+  if (![x1, y1, x2, y2].every((v) => typeof v === 'number' && Math.abs(v) <= MAX_BOX_COORDINATE))
+    throw new InvalidOptionError(
+      what,
+      `finite x1, y1, x2, y2 within ±${MAX_BOX_COORDINATE} px`,
+      `${x1},${y1},${x2},${y2}`,
+    );
   const width = Math.floor(x2 - x1);
   const height = Math.floor(y2 - y1);
   if (width < 1 || height < 1)
