@@ -4,7 +4,12 @@
  * pixels. With `--json` the last stdout line is `{"backbone":…,"layer":…,"features":dim,
  * "accuracy":{"train":…,"val":…,"test":…},"baseline_test":…,"error_reduction":…,"seconds":…}`.
  */
-import { runTransfer } from '../transfer/transfer.js';
+
+import { UserError } from '../errors.js';
+import { BACKBONE_KINDS, BACKBONE_LAYERS, BACKBONE_TRAINED_ON } from '../transfer/backbones.js';
+import { runLayerSweep, sweepFile } from '../transfer/layer-sweep.js';
+import { runTransfer, type TransferOptions } from '../transfer/transfer.js';
+import { writeTransferLayersFigure } from '../viz/transfer-layers.js';
 import { type FlagSpec, intFlag, numberFlag, optionalString, parseCommand, requireString } from './args.js';
 import type { Command } from './command.js';
 import { backboneFlag, preprocessFlag, randomWeightsFlag } from './features.js';
@@ -13,9 +18,14 @@ import { progressPrinter } from './progress-bar.js';
 
 const flags: Record<string, FlagSpec> = {
   data: { type: 'string', help: 'folder written by facelab prepare' },
-  backbone: { type: 'string', help: 'face, alexnet or onnx (see facelab features --help)' },
+  backbone: { type: 'string', help: `${BACKBONE_KINDS.join(', ')} (what each was trained on: below)` },
   weights: { type: 'string', help: 'alexnet/onnx: the .onnx file; face: a TF.js weights manifest' },
-  layer: { type: 'string', help: 'tensor to tap', default: 'descriptor / pool5 / the first output' },
+  layer: { type: 'string', help: 'tensor to tap', default: 'descriptor / average_pooling2d_1 / pool5 / …' },
+  layers: {
+    type: 'string',
+    value: 'all|L1,L2,…',
+    help: "train the head on each layer (all: the backbone's tap points below), choose by validation accuracy, write layers-<backbone>.json and transfer-layers.svg/.png",
+  },
   preprocess: {
     type: 'string',
     help: 'seed | imagenet | caffe | uint8',
@@ -39,11 +49,13 @@ const flags: Record<string, FlagSpec> = {
   threads: { type: 'string', help: 'ONNX Runtime threads', default: 'one per core' },
 };
 
-const USAGE =
-  '--data DIR --backbone face|alexnet|onnx [--weights FILE] [--layer NAME] [--grid] --out DIR [--json]';
+const USAGE = `--data DIR --backbone ${BACKBONE_KINDS.join('|')} [--weights FILE] [--layer NAME | --layers all|LIST] [--grid] --out DIR [--json]`;
 const DESCRIPTION = `Extracts backbone features of every prepared crop (cached in --out), trains the same fully connected
 head as 'facelab train' on them (same split and hyper-parameters), trains it on raw pixels as the
-baseline (cached too), and prints test accuracy, error and the error reduction of the backbone.`;
+baseline (cached too), and prints test accuracy, error and the error reduction of the backbone.
+Each head folder holds model.onnx (the crop in, backbone + head in one graph) and head.onnx (features in).
+Backbones, what they were trained on, and their --layers all tap points (shallow to deep):
+${BACKBONE_KINDS.map((k) => `  ${k.padEnd(9)} ${BACKBONE_TRAINED_ON[k]}${BACKBONE_LAYERS[k].length ? `\n            layers: ${BACKBONE_LAYERS[k].join(' ')}` : ''}`).join('\n')}`;
 
 /** The `transfer` command. */
 export const command: Command = {
@@ -62,12 +74,12 @@ export const command: Command = {
     const randomWeights = randomWeightsFlag(values);
     const baselineSide = intFlag(values, 'baseline-size', 32, 0, 4096);
     const started = Date.now();
-    const result = await runTransfer({
+    const layersFlag = optionalString(values, 'layers');
+    const common: TransferOptions = {
       dataDir,
       outDir,
       backbone,
       ...(weights !== undefined ? { weights } : {}),
-      ...(layer !== undefined ? { layer } : {}),
       ...(preprocess !== undefined ? { preprocess } : {}),
       ...(randomWeights !== undefined ? { randomWeights } : {}),
       hidden: intFlag(values, 'hidden', 300, 1, 1_000_000),
@@ -79,7 +91,12 @@ export const command: Command = {
       grid: values.grid === true,
       ...(values.threads !== undefined ? { threads: intFlag(values, 'threads', 1, 1, 1024) } : {}),
       onProgress: progressPrinter(),
-    });
+    };
+    if (layersFlag !== undefined) {
+      if (layer !== undefined) throw new UserError('give either --layer or --layers, not both');
+      return sweepLayers(common, layersFlag, json, started);
+    }
+    const result = await runTransfer({ ...common, ...(layer !== undefined ? { layer } : {}) });
     const seconds = roundSeconds(Date.now() - started);
     const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
     const rows = [
@@ -133,3 +150,55 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** `--layers`: the head on each layer, the choice by validation, the figure, the contract's JSON. */
+async function sweepLayers(
+  options: TransferOptions,
+  flag: string,
+  json: boolean,
+  started: number,
+): Promise<number> {
+  const layers =
+    flag === 'all'
+      ? 'all'
+      : flag
+          .split(',')
+          .map((l) => l.trim())
+          .filter((l) => l !== '');
+  const sweep = await runLayerSweep({ ...options, layers });
+  const figure = await writeTransferLayersFigure({ dir: options.outDir });
+  const seconds = roundSeconds(Date.now() - started);
+  const width = Math.max(...sweep.layers.map((l) => l.layer.length), 5);
+  say(`${sweep.backbone}: ${sweep.trainedOn}`, json);
+  say(`${'layer'.padEnd(width)}  features   val     test`, json);
+  for (const l of sweep.layers) {
+    const mark = l.layer === sweep.chosen ? '  <- chosen (best validation)' : '';
+    say(
+      `${l.layer.padEnd(width)}  ${String(l.features).padStart(8)}   ${l.val.toFixed(3)}   ${l.test.toFixed(3)}${mark}`,
+      json,
+    );
+  }
+  if (sweep.baseline) say(`${sweep.baseline.method}: test ${sweep.baseline.accuracy.test.toFixed(3)}`, json);
+  if (sweep.errorReduction !== undefined)
+    say(
+      `error reduction of ${sweep.chosen}: ${(sweep.errorReduction * 100).toFixed(1)} % of the raw-pixel test errors`,
+      json,
+    );
+  say(
+    `wrote ${sweepFile(sweep.backbone)}, ${figure.svg} and the heads in ${options.outDir} in ${seconds} s`,
+    json,
+  );
+  if (json) {
+    printJson({
+      backbone: sweep.backbone,
+      layers: sweep.layers.map(({ layer, features, val, test }) => ({ layer, features, val, test })),
+      chosen: sweep.chosen,
+      accuracy: sweep.accuracy,
+      baseline_test: sweep.baseline?.accuracy.test ?? null,
+      error_reduction:
+        sweep.errorReduction === undefined ? null : Math.round(sweep.errorReduction * 10000) / 10000,
+      seconds,
+    });
+  }
+  return 0;
+}

@@ -9,15 +9,57 @@ import { describeModel, type ModelSummary } from '../engine/model-surgery.js';
 import { InvalidOptionError, UserError } from '../errors.js';
 import { ALEXNET_SIDE, buildAlexNet } from './alexnet.js';
 import type { BackboneSpec } from './backbone.js';
+import { buildExpressionNet, EXPRESSION_LAYERS, EXPRESSION_SIDE, EXPRESSION_TAPS } from './expression-net.js';
 import { buildFaceNet, FACE_LAYERS, FACE_OUTPUT, FACE_SIDE } from './face-net.js';
 import { resolveAlexnetLayer } from './layer-names.js';
+import { buildNsfwNet, NSFW_NETS, type NsfwNetName } from './nsfw-net.js';
 import type { Preprocess } from './preprocess.js';
 
 /** The kinds of backbone facelab knows. */
-export type BackboneKind = 'face' | 'alexnet' | 'onnx';
+export type BackboneKind = 'face' | 'expression' | 'alexnet' | 'onnx' | NsfwNetName;
 
 /** Every `BackboneKind`, for flag validation. */
-export const BACKBONE_KINDS: readonly BackboneKind[] = ['face', 'alexnet', 'onnx'];
+export const BACKBONE_KINDS: readonly BackboneKind[] = [
+  'face',
+  'expression',
+  'mobilenet',
+  'inception',
+  'alexnet',
+  'onnx',
+];
+
+/** What each backbone was trained on, for help texts and reports. */
+export const BACKBONE_TRAINED_ON: Readonly<Record<BackboneKind, string>> = {
+  face: 'face IDENTITY (dlib ResNet-34, face-api): trained to tell people apart, i.e. for this very job',
+  expression: 'facial EXPRESSION (face-api dense-block net, 7 expressions): a face task other than identity',
+  mobilenet:
+    'MobileNetV2 224 px from nsfwjs: ImageNet-initialised, fine-tuned to 5 photo categories (drawing/hentai/neutral/porn/sexy)',
+  inception:
+    'InceptionV3 299 px from nsfwjs: ImageNet-initialised, fine-tuned to the same 5 photo categories',
+  alexnet:
+    'AlexNet on ImageNet: weights you export from torchvision (--weights), or random (--random-weights)',
+  onnx: 'any ONNX image model you give (--weights)',
+};
+
+/** Default layer of each backbone. */
+export const DEFAULT_LAYERS: Readonly<Record<BackboneKind, string>> = {
+  face: FACE_OUTPUT,
+  expression: 'features',
+  mobilenet: NSFW_NETS.mobilenet.defaultLayer,
+  inception: NSFW_NETS.inception.defaultLayer,
+  alexnet: 'pool5',
+  onnx: 'output',
+};
+
+/** The documented tap points of each backbone, shallow to deep (`--layers all`). */
+export const BACKBONE_LAYERS: Readonly<Record<BackboneKind, readonly string[]>> = {
+  face: FACE_LAYERS,
+  expression: EXPRESSION_LAYERS,
+  mobilenet: NSFW_NETS.mobilenet.layers,
+  inception: NSFW_NETS.inception.layers,
+  alexnet: ['conv1', 'pool1', 'conv2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5', 'fc6', 'fc7'],
+  onnx: [],
+};
 
 /** Where the README explains how to export pretrained AlexNet weights. */
 export const ALEXNET_README_SECTION = 'README, section "Pretrained AlexNet"';
@@ -81,6 +123,54 @@ export async function resolveBackbone(choice: BackboneChoice): Promise<ResolvedB
       layer,
       tensor: layer,
       side: FACE_SIDE,
+      preprocess: 'uint8',
+      modelSha256: sha256(model),
+    };
+  }
+  if (backbone === 'expression') {
+    if (choice.preprocess !== undefined && choice.preprocess !== 'uint8') {
+      throw new UserError(
+        `the expression backbone normalises its input inside the model; --preprocess ${choice.preprocess} does not apply`,
+      );
+    }
+    const layer = choice.layer ?? 'features';
+    if (!EXPRESSION_TAPS.includes(layer))
+      throw new InvalidOptionError('--layer', `one of ${EXPRESSION_TAPS.join(', ')}`, layer);
+    const model = await buildExpressionNet(choice.weights === undefined ? {} : { manifest: choice.weights });
+    return {
+      name: 'expression',
+      source: choice.weights ?? 'face-api face_expression_model',
+      model,
+      layer,
+      tensor: layer,
+      side: EXPRESSION_SIDE,
+      preprocess: 'uint8',
+      modelSha256: sha256(model),
+    };
+  }
+  if (backbone === 'mobilenet' || backbone === 'inception') {
+    if (choice.preprocess !== undefined && choice.preprocess !== 'uint8') {
+      throw new UserError(
+        `the ${backbone} backbone scales its input (pixels / 255) inside the model; --preprocess ${choice.preprocess} does not apply`,
+      );
+    }
+    if (choice.weights !== undefined)
+      throw new UserError(
+        `--backbone ${backbone} reads its weights from the nsfwjs package; --weights does not apply`,
+      );
+    const net = NSFW_NETS[backbone];
+    const layer = choice.layer ?? net.defaultLayer;
+    const model = await buildNsfwNet(backbone);
+    // Any Keras layer name is a tensor of the model; the documented ones are the usual choices.
+    if (!describeModel(model, backbone).nodes.some((n) => n.outputs.includes(layer)))
+      throw new InvalidOptionError('--layer', `a layer of ${backbone}, e.g. ${net.layers.join(', ')}`, layer);
+    return {
+      name: backbone,
+      source: `nsfwjs ${net.folder}`,
+      model,
+      layer,
+      tensor: layer,
+      side: net.side,
       preprocess: 'uint8',
       modelSha256: sha256(model),
     };

@@ -15,7 +15,8 @@ export interface NamedWeight {
   shape: number[];
 }
 
-interface ManifestEntry {
+/** One weight as a TF.js manifest lists it. */
+export interface ManifestEntry {
   name: string;
   shape: number[];
   dtype: string;
@@ -69,8 +70,11 @@ async function readShard(manifestPath: string, shard: string): Promise<Buffer> {
   }
 }
 
-/** Decodes the weights of one manifest group from the concatenated bytes of its shards. */
-function decodeTfjsWeights(
+/**
+ * Decodes the weights of one manifest group (`entries`, the group's `weights`) from the
+ * concatenated bytes of its shards; `source` names them in errors.
+ */
+export function decodeTfjsWeights(
   entries: ManifestEntry[],
   bytes: Uint8Array,
   source: string,

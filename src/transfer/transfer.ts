@@ -23,13 +23,12 @@ import { trainClassifier } from '../train/classifier-trainer.js';
 import { featuresFromImages, type FeatureSet as HeadData } from '../train/features.js';
 import { GRID_FILES, runGrid } from '../train/grid-outputs.js';
 import type { Accuracy } from '../train/metrics.js';
+import { OPEN_SET_FILE, writeOpenSet } from '../train/open-set.js';
 import { writeRunOutputs } from '../train/run-outputs.js';
-import type { BackboneChoice } from './backbones.js';
+import { type BackboneChoice, DEFAULT_LAYERS } from './backbones.js';
 import { type ComputedFeatures, computeFeatures } from './compute-features.js';
 import type { FeatureSet } from './feature-set.js';
 import { cropToInput } from './preprocess.js';
-
-const DEFAULT_LAYER = { face: 'descriptor', alexnet: 'pool5', onnx: 'output' } as const;
 
 /** Hyper-parameters of the head (and of the baseline, which uses the same). */
 export interface HeadOptions {
@@ -89,6 +88,8 @@ export interface TransferResult {
   chosen: { epochs: number; batch: number; hidden: number; lr: number } | undefined;
   /** True when the features came from the cache. */
   featuresReused: boolean;
+  /** Folder of the trained head: `model.onnx` (takes crops) and `head.onnx` (takes features). */
+  modelDir: string;
   seconds: { features: number; head: number; baseline: number };
 }
 
@@ -105,7 +106,7 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
   const head = { hidden: 300, batch: 32, lr: 1e-3, epochs: 200, seed: 0, ...definedOnly(options) };
   const threads = options.threads === undefined ? {} : { threads: options.threads };
   const progress = onProgress ? { onProgress } : {};
-  const layer = options.layer ?? DEFAULT_LAYER[options.backbone];
+  const layer = options.layer ?? DEFAULT_LAYERS[options.backbone];
   const name = `${slug(options.backbone, options.weights)}-${slug(layer)}`;
   const featurePath = join(outDir, `features-${name}.npz`);
   const features = await computeFeatures({ ...options, out: featurePath, reuse: true, ...progress });
@@ -149,6 +150,9 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
     result = run;
   }
   await writeCombinedModel(headDir, features);
+  // The unknown-person rule of `predict --unknown`, fitted on the same features (see open-set.ts).
+  if (features.set.actors.length >= 2 && features.set.val.count > 0)
+    await writeOpenSet(join(headDir, OPEN_SET_FILE), features.set);
   const row: ComparisonRow = {
     method,
     features: data.inputDim,
@@ -175,6 +179,7 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
     errorReduction,
     chosen,
     featuresReused: features.reused,
+    modelDir: headDir,
     seconds: { features: features.seconds, head: result.seconds, baseline: baselineSeconds },
   };
 }

@@ -4,7 +4,7 @@
  * accuracy, and the transfer-learning comparison with raw pixels.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import type { GridPoint as SearchedPoint } from '../train/grid-search.js';
 import { curveTitle } from '../train/run-outputs.js';
@@ -14,6 +14,7 @@ import { gridHeatmapSvg } from './grid-heatmap.js';
 import { learningCurveSvg } from './learning-curve.js';
 import { missingSection, type ReportContext } from './report-context.js';
 import { dataTable, note, paragraph, percent, type ReportSection, svgImage } from './report-html.js';
+import { layerSweepsHtml } from './report-transfer-layers.js';
 import { escapeXml } from './svg.js';
 
 /** The parts of grid.json the report reads. */
@@ -262,6 +263,7 @@ export async function transferSection(context: ReportContext): Promise<ReportSec
       ),
       doc.baseline ? '' : note('The comparison has no raw-pixel baseline, so no error reduction.'),
       table,
+      await layerSweepsHtml(dirname(run.comparisonPath)),
     ].join('\n'),
     present: all.length > 0,
   };
