@@ -5,7 +5,7 @@ import { perActorAccuracySvg } from '../src/viz/bar-chart.js';
 import { bluesColor, hex } from '../src/viz/colormap.js';
 import { confusionMatrixSvg } from '../src/viz/confusion-matrix.js';
 import { cropSampleSvg, misclassifiedFacesSvg } from '../src/viz/galleries.js';
-import { type GridPoint, gridHeatmapSvg } from '../src/viz/grid-heatmap.js';
+import { gridHeatmapSvg, type HeatmapPoint } from '../src/viz/grid-heatmap.js';
 import { hiddenUnitsSvg } from '../src/viz/hidden-units.js';
 import { imageGridSvg } from '../src/viz/image-grid.js';
 import { learningCurveSvg } from '../src/viz/learning-curve.js';
@@ -68,7 +68,7 @@ test('learning curves: expected size, three coloured series, width option render
 });
 
 test('grid heat-map: one cell per point, values written, the chosen point outlined in red', async () => {
-  const points: GridPoint[] = [];
+  const points: HeatmapPoint[] = [];
   for (const epochs of [10, 30]) {
     for (const hidden of [32, 64]) {
       for (const lr of [0.001, 0.01, 0.1])

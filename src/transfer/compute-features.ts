@@ -10,7 +10,7 @@ import type { HeadBackbone } from '../train/head-backbone.js';
 import { Backbone } from './backbone.js';
 import { type BackboneChoice, type ResolvedBackbone, resolveBackbone } from './backbones.js';
 import { cropSourceSide, loadCropsAtSide } from './crops.js';
-import { extractFeatureSet, type FeatureSet, readFeatureSet, writeFeatureSet } from './feature-set.js';
+import { type BackboneFeatures, extractFeatureSet, readFeatureSet, writeFeatureSet } from './feature-set.js';
 
 /** Options of `computeFeatures`. */
 export interface ComputeFeaturesOptions extends BackboneChoice {
@@ -35,7 +35,7 @@ export interface ComputeFeaturesOptions extends BackboneChoice {
 
 /** What `computeFeatures` produced. */
 export interface ComputedFeatures {
-  set: FeatureSet;
+  set: BackboneFeatures;
   /** Backbone name ('face', 'alexnet' or the model file). */
   backbone: string;
   /** Layer as the user named it. */
@@ -105,7 +105,7 @@ export async function computeFeatures(options: ComputeFeaturesOptions): Promise<
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
-  let set: FeatureSet;
+  let set: BackboneFeatures;
   const started = performance.now();
   try {
     set = await extractFeatureSet(

@@ -20,8 +20,8 @@ export interface FeatureSplit {
   count: number;
 }
 
-/** Features of a dataset: one `FeatureSplit` per part. */
-export interface FeatureSet {
+/** Features of a dataset from a backbone: one `FeatureSplit` per part. */
+export interface BackboneFeatures {
   /** Features per image. */
   dim: number;
   /** Label names; label i is `actors[i]`. */
@@ -39,7 +39,7 @@ export async function extractFeatureSet(
   dataset: PreparedDataset,
   backbone: Backbone,
   options: { onProgress?: OnProgress } = {},
-): Promise<FeatureSet> {
+): Promise<BackboneFeatures> {
   if (dataset.side !== backbone.spec.side) {
     throw new UserError(
       `${backbone.spec.name} takes ${backbone.spec.side} px crops, the dataset has ${dataset.side} px`,
@@ -59,7 +59,7 @@ export async function extractFeatureSet(
 }
 
 /** Writes a feature set as `.npz` (atomically), with `key` recording what produced it. */
-export async function writeFeatureSet(path: string, set: FeatureSet, key = ''): Promise<void> {
+export async function writeFeatureSet(path: string, set: BackboneFeatures, key = ''): Promise<void> {
   const arrays: Parameters<typeof writeNpz>[1] = { actors: { data: set.actors, shape: [set.actors.length] } };
   for (const name of SPLIT_NAMES) {
     const part = set[name];
@@ -71,7 +71,7 @@ export async function writeFeatureSet(path: string, set: FeatureSet, key = ''): 
 }
 
 /** A feature file as read back, with the key it was written with ('' when it has none). */
-export interface StoredFeatureSet extends FeatureSet {
+export interface StoredFeatureSet extends BackboneFeatures {
   key: string;
 }
 
@@ -111,3 +111,10 @@ export async function readFeatureSet(path: string): Promise<StoredFeatureSet> {
   const key = arrays.key && Array.isArray(arrays.key.data) ? (arrays.key.data[0] ?? '') : '';
   return { dim, actors, key, ...parts };
 }
+
+/**
+ * The old name of {@link BackboneFeatures}, for `transfer.ts` until it moves over (it clashed
+ * with `train/features.ts`' `FeatureSet`, the classifier's rows).
+ * @deprecated use `BackboneFeatures`.
+ */
+export type FeatureSet = BackboneFeatures;

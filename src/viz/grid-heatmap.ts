@@ -8,7 +8,7 @@ import { figureTitle, measureText, num, rect, svgDocument, text } from './svg.js
 import { theme } from './theme.js';
 
 /** One trained grid point and its validation accuracy in [0, 1]. */
-export interface GridPoint {
+export interface HeatmapPoint {
   epochs: number;
   batch: number;
   hidden: number;
@@ -36,7 +36,7 @@ const HEADER = 58;
  * Small multiples of validation accuracy: each cell shows its value, colour on the viridis map
  * (shared by all panels, colour bar on the right); the chosen point is outlined.
  */
-export function gridHeatmapSvg(points: GridPoint[], options: GridHeatmapOptions = {}): string {
+export function gridHeatmapSvg(points: HeatmapPoint[], options: GridHeatmapOptions = {}): string {
   if (points.length === 0) throw new InvalidOptionError('points', 'at least one grid point', 'an empty list');
   const bad = points.findIndex((p) => !Number.isFinite(p.val));
   if (bad >= 0) throw new InvalidOptionError(`points[${bad}].val`, 'finite accuracy', points[bad]!.val);
