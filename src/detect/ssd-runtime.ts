@@ -1,23 +1,19 @@
 /** The SSD detector at run time: preprocess to 512 × 512, run the graph, decode and suppress. */
+import { readTfjsWeights } from '../transfer/tfjs-weights.js';
 import type { DetectorRuntime, SessionFactory } from './detector-runtime.js';
-import { faceApiModelManifest } from './detector-weights.js';
+import { faceApiModelManifest, takeWeight } from './detector-weights.js';
 import { squareInput } from './preprocess.js';
 import { decodeSsd, ssdAnchors } from './ssd-decode.js';
-import {
-  buildSsdGraph,
-  readSsdAnchors,
-  SSD_BOX_ENCODINGS,
-  SSD_INPUT,
-  SSD_SCORES,
-  SSD_SIDE,
-} from './ssd-graph.js';
+import { SSD_BOX_ENCODINGS, SSD_INPUT, SSD_SCORES, SSD_SIDE, ssdGraph } from './ssd-graph.js';
 
 /** Builds the SSD graph and its anchors from face-api's weights and loads it with `createSession`. */
 export async function loadSsd(createSession: SessionFactory): Promise<DetectorRuntime> {
   const manifest = faceApiModelManifest('ssd_mobilenetv1_model');
-  const [model, extraDim] = await Promise.all([buildSsdGraph({ manifest }), readSsdAnchors(manifest)]);
-  const anchors = ssdAnchors(extraDim);
-  const session = await createSession(model);
+  const weights = await readTfjsWeights(manifest);
+  const anchors = ssdAnchors(takeWeight(weights, 'Output/extra_dim', 3, manifest).data);
+  const session = await createSession(
+    ssdGraph(weights, 'float32', manifest).toBytes({ producer: 'facelab (face-api weights)' }),
+  );
   return {
     async detect(image, options) {
       const input = squareInput(image, SSD_SIDE);
