@@ -11,6 +11,7 @@
  * two Linear layers, whose weights are copied from the head's own `model.onnx`.
  */
 import onnxProto from 'onnx-proto';
+import { FileFormatError } from '../errors.js';
 import { FACELAB_VERSION } from '../version.js';
 import { type ClassifierMetadata, METADATA_KEY } from './classifier-model.js';
 import { emitForward } from './mlp-layers.js';
@@ -60,7 +61,7 @@ export function buildCombinedModel(options: CombinedModelOptions): Uint8Array {
   const tapped = onnx.ModelProto.decode(tapModel(options.backbone, { outputs: [tensor], source }));
   const graph = tapped.graph!;
   const backboneInput = describeModel(options.backbone, source).inputs[0];
-  if (!backboneInput) throw new Error(`${source}: no image input`);
+  if (!backboneInput) throw new FileFormatError(source, 'no image input');
 
   const pre = new GraphBuilder('preprocess', 'facelab_pre/');
   const image = pre.input('image', 'float32', ['batch', side, side, 3]);
@@ -70,7 +71,7 @@ export function buildCombinedModel(options: CombinedModelOptions): Uint8Array {
       if (!(node.input ?? []).includes(backboneInput.name)) return node;
       const to = node.attribute?.find((a) => a.name === 'to');
       if (node.opType !== 'Cast' || Number(to?.i) !== onnx.TensorProto.DataType.FLOAT) {
-        throw new Error(`${source}: its uint8 input feeds a ${node.opType}, not a Cast to float`);
+        throw new FileFormatError(source, `its uint8 input feeds a ${node.opType}, not a Cast to float`);
       }
       return onnx.NodeProto.create({
         opType: 'Identity',
