@@ -123,6 +123,20 @@ test('predict: a bad --top or --box is one line, exit 2', async () => {
   await expectUserError(['predict', '--model', model, '--box', '1,2,3', photo], /--box.*'1,2,3'/);
 });
 
+test('detect: a bad --min-score, --detector or --threads is one line, exit 2', async () => {
+  const photo = join(tmp, 'detect-photo.jpg');
+  await writeFile(photo, 'never read: the flags are refused first');
+  await expectUserError(['detect', '--min-score', '1.5', photo], /--min-score.*'1\.5'/);
+  await expectUserError(['detect', '--detector', 'haar', photo], /--detector.*'haar'/);
+  await expectUserError(['detect', '--threads', '0', photo], /--threads.*'0'/);
+});
+
+test('prepare from a folder or a labels file: a missing one is one line, exit 2', async () => {
+  const out = join(tmp, 'p-photos');
+  await expectUserError(['prepare', '--photos', join(tmp, 'no-such-folder'), '--out', out], /no-such-folder/);
+  await expectUserError(['prepare', '--labels', join(tmp, 'no-such.csv'), '--out', out], /no-such\.csv/);
+});
+
 test('units: an unknown actor, a bad --rank, a damaged model: exit 2', async () => {
   const base = ['units', '--run', dir(), '--out', join(tmp, 'u.png')];
   await expectUserError([...base, '--actor', 'Nobody Atall'], /unknown actor 'Nobody Atall'/);
