@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { cropFace, MAX_BOX_TO_PHOTO } from '../src/data/crop.js';
+import { boxProblem, cropFace, MAX_BOX_TO_PHOTO } from '../src/data/crop.js';
 import { clippedCoefficients } from '../src/data/crop-padded.js';
 import type { FaceBox } from '../src/data/face-list.js';
 import { prepareDataset } from '../src/data/prepare.js';
@@ -157,33 +157,36 @@ test('prepare: a list line with a huge box fails alone, with its reason; the res
   rows[victim - 1] = fields.join('\t');
   const list = join(temp, 'huge-box.txt');
   await writeFile(list, rows.join('\n'));
+  const warnings: string[] = [];
+  // Alignment off: the crop step is the one under test. (With it on, landmarks are found on the
+  // box first, in locate-faces.ts, which must refuse such a box the same way: boxProblem.)
   const result = await prepareDataset({
     list,
     actors: [ACTOR],
     cacheDir: cache.dir,
     outDir: join(temp, 'data'),
     sizes: [32],
+    align: 'off',
+    onProgress: (e) => {
+      if (e.kind === 'warning') warnings.push(e.message);
+    },
   });
   assert.deepEqual(result.failed, { 'box too large': 1 });
   assert.equal(result.failures[0]!.line, victim);
   assert.equal(result.photos, cache.verified - 1);
+  assert.ok(
+    warnings.some((w) => /list line \d+.*face box 0,0,100000000,100000000 is more than 4 times/.test(w)),
+    warnings.join('\n'),
+  );
+});
 
-  const cli = await runCli([
-    'prepare',
-    '--subset',
-    list,
-    '--actors',
-    ACTOR,
-    '--cache',
-    cache.dir,
-    '--out',
-    join(temp, 'cli'),
-    '--sizes',
-    '32',
-    '--json',
-  ]);
-  assert.equal(cli.code, 0, cli.stderr);
-  assert.match(cli.stderr, /warning: .*list line \d+.*face box 0,0,100000000,100000000 is more than 4 times/);
+test('boxProblem: the one rule for a box against a photo', () => {
+  assert.equal(boxProblem({ x1: 0, y1: 0, x2: 400, y2: 300 }, 100, 100), undefined);
+  assert.equal(boxProblem({ x1: 0, y1: 0, x2: 401, y2: 300 }, 100, 100)?.reason, 'box too large');
+  assert.equal(boxProblem({ x1: 0, y1: -301, x2: 10, y2: 100 }, 100, 100)?.reason, 'box too large');
+  assert.equal(boxProblem({ x1: 100, y1: 0, x2: 120, y2: 10 }, 100, 100)?.reason, 'box outside image');
+  assert.equal(boxProblem({ x1: -20, y1: 0, x2: 0, y2: 10 }, 100, 100)?.reason, 'box outside image');
+  assert.equal(boxProblem({ x1: -20, y1: 0, x2: 1, y2: 10 }, 100, 100), undefined);
 });
 
 test('predict --box far larger than the photo: one line naming the box, exit 2', async () => {
@@ -202,9 +205,6 @@ test('predict --box far larger than the photo: one line naming the box, exit 2',
     assert.equal(run.code, 2, run.stderr);
     const lines = run.stderr.trim().split('\n');
     assert.equal(lines.length, 1, run.stderr);
-    assert.match(
-      lines[0]!,
-      new RegExp(`^facelab predict: .*face box ${box} is more than 4 times the size of the`),
-    );
+    assert.match(lines[0]!, new RegExp(`face box ${box} is more than 4 times the size of the`));
   }
 });

@@ -175,20 +175,10 @@ export async function cropFace(
         `decompression bomb: ${width}×${height} = ${width * height} pixels exceeds the limit of ${maxPixels}`,
       );
     }
-    if (x2 - x1 > MAX_BOX_TO_PHOTO * width || y2 - y1 > MAX_BOX_TO_PHOTO * height) {
-      throw fail(
-        'box too large',
-        `face box ${x1},${y1},${x2},${y2} is more than ${MAX_BOX_TO_PHOTO} times the size of the ${width}×${height} image`,
-      );
-    }
+    const problem = boxProblem(box, width, height);
+    if (problem) throw fail(problem.reason, problem.message);
     right = Math.min(width, x2);
     bottom = Math.min(height, y2);
-    if (right <= left || bottom <= top) {
-      throw fail(
-        'box outside image',
-        `face box ${x1},${y1},${x2},${y2} lies outside the ${width}×${height} image`,
-      );
-    }
     try {
       region = await decodeArea(bytes, { left, top, width: right - left, height: bottom - top }, maxPixels);
     } catch (inner) {
@@ -212,6 +202,34 @@ export async function cropFace(
     })),
   );
   return { crops, sides, format, padded };
+}
+
+/**
+ * Why `box` cannot be cut out of a `width` × `height` photo: 'box too large' (more than
+ * `MAX_BOX_TO_PHOTO` times the photo's side), 'box outside image' (no pixel inside it), or
+ * undefined when it can. The one rule for every step that takes a face box from a list or a
+ * flag (cropping, and anything that works on the box before, such as landmarks), so that an
+ * absurd box is a per-line reason everywhere, never an allocation the size of the box.
+ */
+export function boxProblem(
+  box: FaceBox,
+  width: number,
+  height: number,
+): { reason: CropFailureReason; message: string } | undefined {
+  const { x1, y1, x2, y2 } = box;
+  if (x2 - x1 > MAX_BOX_TO_PHOTO * width || y2 - y1 > MAX_BOX_TO_PHOTO * height) {
+    return {
+      reason: 'box too large',
+      message: `face box ${x1},${y1},${x2},${y2} is more than ${MAX_BOX_TO_PHOTO} times the size of the ${width}×${height} image`,
+    };
+  }
+  if (Math.min(width, x2) <= Math.max(0, x1) || Math.min(height, y2) <= Math.max(0, y1)) {
+    return {
+      reason: 'box outside image',
+      message: `face box ${x1},${y1},${x2},${y2} lies outside the ${width}×${height} image`,
+    };
+  }
+  return undefined;
 }
 
 /** Box corners beyond this go to the slow path: no photo is this big, and sharp refuses such sizes as arguments. */
