@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadPrepared } from '../src/data/dataset.js';
 import { buildClassifierModel } from '../src/engine/classifier-model.js';
+import { buildCombinedModel } from '../src/engine/combined-model.js';
 import { EngineSession } from '../src/engine/session.js';
 import { createRng } from '../src/random.js';
 import { loadClassifierFile } from '../src/train/classifier-file.js';
@@ -21,6 +22,7 @@ import { runTransfer } from '../src/transfer/transfer.js';
 import { makePreparedData } from './helpers/fake-cache.js';
 import { argmaxRows, readWithPortableReaders } from './helpers/portable.js';
 import { pythonMissing } from './helpers/python.js';
+import { realCrops } from './helpers/real-crops.js';
 import { makeSmallRun, SMALL_RUN_ACTORS, type SmallRun } from './helpers/small-run.js';
 
 const missing = pythonMissing('numpy', 'onnx', 'cv2');
@@ -157,3 +159,51 @@ test('the crop-taking transfer model.onnx: backbone + head in one graph, portabl
     'face-head',
   );
 });
+
+for (const [backbone, layer] of [
+  ['expression', 'features'],
+  ['mobilenet', 'block_15_add'],
+] as const) {
+  test(`the crop-taking model of the ${backbone} backbone (${layer}): onnx.checker and OpenCV, same top-1`, {
+    skip: missing,
+  }, async () => {
+    const spec = await resolveBackbone({ backbone, layer });
+    const crops = await realCrops(spec.side, 1);
+    const extractor = await Backbone.load(spec, { threads: 1 });
+    let features: Float32Array;
+    try {
+      features = await extractor.extract(crops.images, crops.count);
+    } finally {
+      await extractor.dispose();
+    }
+    const D = features.length / crops.count;
+    // A head whose arg max varies across the crops: centred features through random weights.
+    const rng = createRng(5);
+    const normal = (n: number, s: number) => Float32Array.from({ length: n }, () => rng.normal() * s);
+    const H = 16;
+    const K = 6;
+    const params = {
+      inputDim: D,
+      hidden: H,
+      classes: K,
+      w1: normal(H * D, 1 / Math.sqrt(D)),
+      b1: normal(H, 0.1),
+      w2: normal(K * H, 1),
+      b2: normal(K, 0.1),
+    };
+    const head = buildClassifierModel({
+      params,
+      input: { kind: 'features' },
+      labels: ['a', 'b', 'c', 'd', 'e', 'f'],
+    });
+    const model = buildCombinedModel({
+      backbone: spec.model,
+      tensor: spec.tensor,
+      side: spec.side,
+      input: { kind: 'bytes' },
+      head,
+    });
+    const input = { data: Float32Array.from(crops.images), dims: [crops.count, spec.side, spec.side, 3] };
+    await assertPortable(model, 'image', input, K, `${backbone}-combined`);
+  });
+}
