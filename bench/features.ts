@@ -8,7 +8,9 @@
  *   (its own `load_faces`/`split` and loop, run in a persistent Python process so the runs
  *   interleave with facelab's and the script's 200-epoch head training is not waited for);
  * - the face backbone (128-d descriptor) at 150 px through ONNX Runtime, beside
- *   `@vladmandic/face-api` itself on TF.js's WASM backend (one run: it is slow).
+ *   `@vladmandic/face-api` itself on TF.js's WASM backend (one run: it is slow);
+ * - the backbones trained on other tasks (expression, mobilenet, inception) beside each
+ *   package's own TF.js model on WASM, same crops (`features-tfjs.ts`; aim ≥ 1×).
  *
  * Timings are medians of RUNS interleaved runs (preprocessing included, model loading not);
  * load averages are printed before and after, since other work on the machine skews both tools.
@@ -31,6 +33,7 @@ import { FACE_SIDE, faceApiManifestPath } from '../src/transfer/face-net.js';
 import { makeFakeCache } from '../test/helpers/fake-cache.js';
 import { pythonMissing } from '../test/helpers/python.js';
 import { facescrubDir, facescrubList, SIX_ACTORS, sharedDir } from '../test/helpers/shared.js';
+import { compareWithTfjs } from './features-tfjs.js';
 
 const RUNS = 3;
 const best = (values: number[]): number => Math.min(...values);
@@ -254,6 +257,14 @@ try {
     backbone: 'face',
     facelabOverFaceApi: Math.round(faceRatio * 100) / 100,
   });
+  for (const r of await compareWithTfjs((side) => loadCropsAtSide(dataDir, side).then(allImages), {
+    threads: THREADS,
+  })) {
+    console.log(
+      `${`facelab ${r.backbone} ${r.layer} vs its TF.js`.padEnd(38)} ${String(r.facelab).padStart(6)} vs ${r.tfjs} images/s: ${r.ratio}× (aim ≥ 1)`,
+    );
+    lines.push({ bench: 'features-tfjs', ...r });
+  }
 } finally {
   await cache.cleanup();
   await rm(outRoot, { recursive: true, force: true });

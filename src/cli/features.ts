@@ -24,7 +24,7 @@ const flags: Record<string, FlagSpec> = {
   data: { type: 'string', help: 'folder written by facelab prepare' },
   backbone: {
     type: 'string',
-    help: 'face (offline face-api ResNet), alexnet, or onnx (any ONNX image model)',
+    help: `${BACKBONE_KINDS.join(', ')} (what each was trained on: see facelab transfer --help)`,
   },
   weights: {
     type: 'string',
@@ -55,14 +55,18 @@ const flags: Record<string, FlagSpec> = {
   threads: { type: 'string', help: 'ONNX Runtime threads', default: 'one per core' },
 };
 
-const USAGE =
-  '--data DIR --backbone face|alexnet|onnx [--weights FILE] [--layer NAME] [--preprocess MODE] --out FILE.npz [--json]';
+const USAGE = `--data DIR --backbone ${BACKBONE_KINDS.join('|')} [--weights FILE] [--layer NAME] [--preprocess MODE] --out FILE.npz [--json]`;
 const DESCRIPTION = `Runs every crop of a prepared dataset through an image backbone on ONNX Runtime, taps one layer,
 and writes its features (flattened, float32) with the labels, split as prepared.
-  face     face-api's face-recognition ResNet (128-d descriptor), rebuilt offline from the npm package
+  face        face-api's face-recognition ResNet (128-d descriptor, trained on face IDENTITY)
+  expression  face-api's expression net (dense blocks dense0…dense3, features, expressions)
+  mobilenet   nsfwjs's MobileNetV2 (ImageNet-initialised, 5 photo categories): block_N_add, out_relu, average_pooling2d_1, dense_1, dense_2
+  inception   nsfwjs's InceptionV3 (same lineage and task): mixed0…mixed10, average_pooling2d_10, dense_1, dense_2
   alexnet  an AlexNet .onnx exported from torchvision (see the README); layers named by torchvision's layout
   onnx     any ONNX image model; --layer names a tensor
-Crops are resized in memory when the backbone's side (face 150, AlexNet 227) was not prepared.`;
+All but alexnet/onnx are rebuilt offline from their npm packages' weights and run on ONNX Runtime.
+Crops are resized in memory when the backbone's side (face 150, expression 112, mobilenet 224,
+inception 299, AlexNet 227) was not prepared.`;
 
 /** The `features` command. */
 export const command: Command = {
