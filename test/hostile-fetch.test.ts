@@ -15,7 +15,7 @@ import zlib from 'node:zlib';
 import { writeFileAtomic } from '../src/data/atomic-file.js';
 import { downloadPhotos } from '../src/data/download.js';
 import { type FaceLine, readFaceList } from '../src/data/face-list.js';
-import { parseRetryAfter } from '../src/data/fetch-photo.js';
+import { parseRetryAfter } from '../src/data/http-encoding.js';
 import { StoredZipWriter } from '../src/data/zip-stored.js';
 import { facescrubImages, facescrubList, SIX_ACTORS } from './helpers/shared.js';
 

@@ -15,18 +15,15 @@
  * lines already on disk (`saveManifestMerged`), so no line's record is lost even without the
  * lock. Temp files of live processes are spared.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
-import { isProcessAlive } from './atomic-file.js';
+import { hashFile, removeStaleTemps, scanPhotos } from './cache-files.js';
 import { acquireLock } from './cache-lock.js';
 import type { FaceLine } from './face-list.js';
 import { type FetchedPhoto, fetchPhoto, PhotoFetchError } from './fetch-photo.js';
-import { IMAGE_EXTENSIONS } from './image-sniff.js';
 import {
   cacheLockPath,
   type DownloadManifest,
@@ -35,6 +32,8 @@ import {
   saveManifestMerged,
 } from './manifest.js';
 import { mirrorUrl } from './mirror-url.js';
+
+export { hashFile } from './cache-files.js';
 
 /** Options of `downloadPhotos`. */
 export interface DownloadOptions {
@@ -344,36 +343,4 @@ export function backoffMs(baseMs: number, attempt: number, sha256: string): numb
   const offset = (attempt * 4) % 60;
   const jitter = Number.parseInt(sha256.slice(offset, offset + 4), 16) / 0x10000;
   return Math.min(30_000, baseMs * 2 ** attempt * (0.5 + (Number.isNaN(jitter) ? 0.5 : jitter)));
-}
-
-/** SHA-256 (hex) of a file, streamed. */
-export async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-const PHOTO_NAME = new RegExp(`^([0-9a-f]{64})\\.(${Object.values(IMAGE_EXTENSIONS).join('|')})$`);
-
-/** Cached photos by SHA-256 (file names only; their content is checked when used). */
-async function scanPhotos(dir: string): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  for (const name of await readdir(dir)) {
-    const match = PHOTO_NAME.exec(name);
-    if (match && !found.has(match[1]!)) found.set(match[1]!, name);
-  }
-  return found;
-}
-
-/**
- * Removes `.*.tmp` files (see `tempPathFor`) left by killed runs. A temp file never counts as a
- * photo; this only reclaims space. Files of a process that is still alive are left alone.
- */
-async function removeStaleTemps(dir: string): Promise<void> {
-  for (const name of await readdir(dir)) {
-    if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
-    const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)?.[1]);
-    if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) continue;
-    await rm(join(dir, name), { force: true });
-  }
 }

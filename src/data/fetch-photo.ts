@@ -27,9 +27,9 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import { DownloadError, FacelabError } from '../errors.js';
 import { aboutTarget, tempPathFor } from './atomic-file.js';
+import { decoderFor, parseRetryAfter } from './http-encoding.js';
 import { IMAGE_EXTENSIONS, type ImageKind, SNIFF_BYTES, sniffImage } from './image-sniff.js';
 
 /** Default size cap: 20 MB (the largest FaceScrub original in the shared set is 2.9 MB). */
@@ -246,28 +246,6 @@ async function receive(
     await rm(temp, { force: true });
     throw aboutTarget(error, temp, target);
   }
-}
-
-/** The stream decoding a Content-Encoding; undefined for none, null for one not supported. */
-function decoderFor(encoding: string): Transform | undefined | null {
-  if (encoding === 'identity' || encoding === '') return undefined;
-  if (encoding === 'gzip' || encoding === 'x-gzip') return zlib.createGunzip();
-  // HTTP's "deflate" is zlib-wrapped (RFC 9110); a raw deflate body fails to decode, as said.
-  if (encoding === 'deflate') return zlib.createInflate();
-  if (encoding === 'br') return zlib.createBrotliDecompress();
-  return null;
-}
-
-/**
- * A `Retry-After` header in ms: delay-seconds ("120") or an HTTP date; undefined when absent
- * or unreadable. A date in the past is 0.
- */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const text = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!text) return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Parses an http(s) URL (relative to `base` for a Location header) or fails with 'invalid url'. */
