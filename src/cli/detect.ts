@@ -86,7 +86,7 @@ export const command: Command = {
         } catch (error) {
           if (!(error instanceof ImageError)) throw error;
           results.push({ photo, error: error.message });
-          process.stderr.write(`${error.message}\n`);
+          process.stderr.write(`facelab detect: ${error.message}\n`);
           continue;
         }
         results.push({

@@ -20,7 +20,16 @@ import type { Command } from './command.js';
 import { printJson, say } from './output.js';
 import { progressPrinter } from './progress-bar.js';
 
+/** The `--align` flag of `features` and `transfer`. */
+export const ALIGN_FLAG: FlagSpec = {
+  type: 'string',
+  value: 'on|off',
+  help: 'feed the backbone the aligned crops (eyes level, fixed place and scale) or the box crops',
+  default: 'on for the face backbone when the dataset has aligned crops, else off',
+};
+
 const flags: Record<string, FlagSpec> = {
+  align: ALIGN_FLAG,
   data: { type: 'string', help: 'folder written by facelab prepare' },
   backbone: {
     type: 'string',
@@ -92,6 +101,7 @@ export const command: Command = {
       ...(preprocess !== undefined ? { preprocess } : {}),
       ...(randomWeights !== undefined ? { randomWeights } : {}),
       ...(values.side !== undefined ? { side: intFlag(values, 'side', 227, 16, 4096) } : {}),
+      ...alignOption(values),
       batchSize: intFlag(values, 'batch', 32, 1, 4096),
       ...(values.threads !== undefined ? { threads: intFlag(values, 'threads', 1, 1, 1024) } : {}),
       onProgress: progressPrinter(),
@@ -123,6 +133,20 @@ export const command: Command = {
 };
 
 /** `--backbone`, validated. */
+/** `{ align }` from `--align on|off`, or nothing when not given (the backbone's default). */
+export function alignOption(values: ParsedArgs['values']): { align?: boolean } {
+  const align = alignFlag(values);
+  return align === undefined ? {} : { align };
+}
+
+/** `--align on|off` (undefined when not given: the backbone's default). */
+export function alignFlag(values: ParsedArgs['values']): boolean | undefined {
+  const raw = optionalString(values, 'align');
+  if (raw === undefined) return undefined;
+  if (raw !== 'on' && raw !== 'off') throw new InvalidOptionError('--align', 'on | off', raw);
+  return raw === 'on';
+}
+
 export function backboneFlag(values: ParsedArgs['values']): BackboneKind {
   const raw = requireString(values, 'backbone');
   if (!(BACKBONE_KINDS as readonly string[]).includes(raw))

@@ -36,7 +36,7 @@ const flags: Record<string, FlagSpec> = {
   },
   unknown: {
     type: 'boolean',
-    help: "say 'unknown' for a face of nobody the model knows (transfer heads: features far from every person, threshold chosen on validation at a 5 % false-accept rate)",
+    help: "say 'unknown' for a face of nobody the model knows (transfer heads: features far from every person, threshold chosen on validation at a 95 % true-accept rate)",
   },
   annotate: {
     type: 'string',
@@ -101,7 +101,7 @@ export const command: Command = {
         });
     for (const [i, result] of results.entries()) {
       if ('error' in result) {
-        process.stderr.write(`${result.error}\n`);
+        process.stderr.write(`facelab predict: ${result.error}\n`);
         continue;
       }
       for (const line of describe(result)) say(line, json);

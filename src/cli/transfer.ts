@@ -12,11 +12,12 @@ import { runTransfer, type TransferOptions } from '../transfer/transfer.js';
 import { writeTransferLayersFigure } from '../viz/transfer-layers.js';
 import { type FlagSpec, intFlag, numberFlag, optionalString, parseCommand, requireString } from './args.js';
 import type { Command } from './command.js';
-import { backboneFlag, preprocessFlag, randomWeightsFlag } from './features.js';
+import { ALIGN_FLAG, alignOption, backboneFlag, preprocessFlag, randomWeightsFlag } from './features.js';
 import { printJson, roundSeconds, say } from './output.js';
 import { progressPrinter } from './progress-bar.js';
 
 const flags: Record<string, FlagSpec> = {
+  align: ALIGN_FLAG,
   data: { type: 'string', help: 'folder written by facelab prepare' },
   backbone: { type: 'string', help: `${BACKBONE_KINDS.join(', ')} (what each was trained on: below)` },
   weights: { type: 'string', help: 'alexnet/onnx: the .onnx file; face: a TF.js weights manifest' },
@@ -82,6 +83,7 @@ export const command: Command = {
       ...(weights !== undefined ? { weights } : {}),
       ...(preprocess !== undefined ? { preprocess } : {}),
       ...(randomWeights !== undefined ? { randomWeights } : {}),
+      ...alignOption(values),
       hidden: intFlag(values, 'hidden', 300, 1, 1_000_000),
       lr: numberFlag(values, 'lr', 1e-3),
       batch: intFlag(values, 'batch', 32, 1, 1_000_000),

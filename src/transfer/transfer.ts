@@ -58,6 +58,11 @@ export interface TransferOptions extends BackboneChoice, HeadOptions {
    * configuration given. Default false.
    */
   grid?: boolean;
+  /**
+   * Feed the backbone aligned crops (`true`) or the box crops (`false`). Default: aligned for
+   * the face backbone when the dataset has aligned crops (see `computeFeatures`).
+   */
+  align?: boolean;
   /** ORT threads. Default: one per core. */
   threads?: number;
   onProgress?: OnProgress;
