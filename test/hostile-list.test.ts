@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { say } from '../src/cli/output.js';
 import { progressPrinter, WARNINGS_PER_FILE } from '../src/cli/progress-bar.js';
 import { parseFaceList, readFaceList } from '../src/data/face-list.js';
 import { printable } from '../src/data/printable.js';
@@ -132,4 +133,16 @@ test('a list of good lines and hundreds of garbage lines downloads the good ones
   );
   assert.ok(!CONTROL.test(run.stderr.replaceAll('\n', '')), 'no control characters');
   assert.equal(JSON.parse(run.stdout.trim().split('\n').pop()!).malformed, 400);
+});
+
+test("a command's summary lines escape control characters (an actor name from a list)", () => {
+  const written: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stdout.write;
+  try {
+    say(`Alec${ESC}[2J Baldwin       70      20`, false);
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.deepEqual(written, ['Alec\\x1b[2J Baldwin       70      20\n']);
 });
