@@ -330,8 +330,11 @@ test('the head facelab transfer writes records its backbone, so predict reproduc
   });
   const crops = await loadPrepared(dataDir, 227);
   const testPhotos = crops.test.hashes.map((h) => photoOf.get(h)!);
+  // head.onnx is the head taking features (model.onnx beside it is the portable backbone + head
+  // taking 150 px crops): its recorded backbone cuts 227 px crops as prepare did, so the test
+  // crops are reproduced exactly.
   const { predictions, cropSide } = await predictPhotos({
-    model: join(outDir, 'head-face-descriptor', 'model.onnx'),
+    model: join(outDir, 'head-face-descriptor', 'head.onnx'),
     photos: testPhotos,
     top: 1,
     threads: 1,
