@@ -45,14 +45,25 @@ export type { DownloadOptions, DownloadSummary } from './data/download.js';
 export { downloadPhotos } from './data/download.js';
 export type { FaceBox, FaceLine, FaceList, ParseListOptions } from './data/face-list.js';
 export { parseFaceList, readFaceList } from './data/face-list.js';
+export type { LabelledPhoto, LeftOutReason, LeftOutRecord } from './data/labelled-photo.js';
 export type { ChannelStats, NormalizeOptions } from './data/normalize.js';
 export { channelStats, normalizeImages } from './data/normalize.js';
 export type { NpyArray, NpyData } from './data/npy.js';
 export { decodeNpy, encodeNpy } from './data/npy.js';
 export type { NpzArrays, NpzWriteOptions } from './data/npz.js';
 export { decodeNpz, encodeNpz, readNpz, writeNpz } from './data/npz.js';
-export type { PrepareOptions, PrepareResult } from './data/prepare.js';
-export { DEFAULT_CACHE_DIR, MAX_SIDE, prepareDataset } from './data/prepare.js';
+export type { DecodePhotoOptions, RgbImage } from './data/photo-decode.js';
+export { decodePhoto } from './data/photo-decode.js';
+export type { PhotoSourceResult } from './data/photo-folder.js';
+export { photosFromFolder, photosFromLabels } from './data/photo-folder.js';
+export type { AlignMode, PrepareOptions, PrepareResult } from './data/prepare.js';
+export {
+  ALIGN_MODES,
+  ALIGNED_BACKBONE_SIDE,
+  DEFAULT_CACHE_DIR,
+  MAX_SIDE,
+  prepareDataset,
+} from './data/prepare.js';
 export type { ResizeOptions } from './data/resample.js';
 export { resizeBilinear } from './data/resample.js';
 export type {
@@ -65,8 +76,30 @@ export type {
   SplitSizes,
 } from './data/split.js';
 export { DEFAULT_SPLIT_SIZES, partSizes, SPLIT_NAMES, splitByActor } from './data/split.js';
-export type { CropFailureRecord, SplitManifest, SplitManifestPhoto } from './data/split-manifest.js';
+export type {
+  CropFailureRecord,
+  SplitManifest,
+  SplitManifestPhoto,
+  SplitSource,
+} from './data/split-manifest.js';
 export { readSplitManifest } from './data/split-manifest.js';
+
+// ─── Faces: detection (SSD-MobileNetV1, tiny), landmarks, alignment, which face ─────────────
+
+export type { AlignOptions } from './align/face-align.js';
+export { alignedCrop, alignmentTransform } from './align/face-align.js';
+export type { FaceBoxF, LandmarkDetectorOptions, Point } from './align/landmarks.js';
+export { LandmarkDetector } from './align/landmarks.js';
+export type { LocatedFaces, LocatedPhoto, LocateFacesOptions } from './data/locate-faces.js';
+export { AMBIGUOUS_SIDE_RATIO, chooseFace, locateFaces } from './data/locate-faces.js';
+export { listBoxFromDetection } from './detect/box-convention.js';
+export type {
+  DetectedFace,
+  DetectOptions,
+  DetectorKind,
+  FaceDetectorOptions,
+} from './detect/face-detector.js';
+export { DETECTOR_KINDS, detectFaces, FaceDetector } from './detect/face-detector.js';
 
 // ─── Engine: ONNX graphs and ONNX Runtime sessions ──────────────────────────────────────────
 
@@ -101,6 +134,8 @@ export type { GridCheckpoint } from './train/grid-task.js';
 export type { HeadBackbone } from './train/head-backbone.js';
 export type { Accuracy } from './train/metrics.js';
 export { accuracyOf, confusionMatrix } from './train/metrics.js';
+export type { OpenSetCalibration, OpenSetOptions, OpenSetVerdict } from './train/open-set.js';
+export { calibrateOpenSet, OPEN_SET_FILE, openSetVerdict } from './train/open-set.js';
 export type {
   ActorProbability,
   PhotoPrediction,
@@ -111,6 +146,8 @@ export type {
   PredictResult,
 } from './train/predict.js';
 export { Predictor, predictPhotos, topActors } from './train/predict.js';
+export type { FacePrediction, PhotoFacesPrediction, PredictFacesOptions } from './train/predict-faces.js';
+export { predictFaces } from './train/predict-faces.js';
 export type { RunMetrics, RunOutputOptions } from './train/run-outputs.js';
 export { RUN_FILES, writeRunOutputs } from './train/run-outputs.js';
 
@@ -186,7 +223,7 @@ export type { StepName, StepOutcome } from './pipeline/run-state.js';
 export { STEP_NAMES } from './pipeline/run-state.js';
 export type { StepEvent } from './pipeline/step-runner.js';
 
-// A new room (face detection, alignment…) gets a section of its own here, in pipeline order:
+// A new room gets a section of its own here, in pipeline order:
 // its entry functions with their options and result types, not its graph builders or runtimes.
 // Keep the blank line after each section's header: Biome sorts exports only within the blocks
 // such a comment separates. test/index.test.ts checks every value exported here.
