@@ -254,12 +254,16 @@ test('first-layer activations equal ONNX Runtime on the real model (within 1e-4)
   const session = await EngineSession.create(tapModel(bytes, { outputs: [relu] }), { threads: 1 });
   try {
     const out = await session.run({ image: { data: Float32Array.from(images), dims: [count, 32, 32, 3] } });
-    const hiddenT = out[relu]!.data as Float32Array; // [hidden, photos]
-    assert.equal(hiddenT.length, count * layer.hidden);
+    // The model's hidden layer is Relu(Gemm(x, fc1.weight, fc1.bias, transB = 1)): [photos, hidden],
+    // the layout of `ours`. (Until ee8eab6 it was w1 · xᵀ, [hidden, photos].) The dims are checked
+    // first so that a change of layout fails here by name, not as a large difference.
+    const tapped = out[relu]!;
+    assert.deepEqual(tapped.dims, [count, layer.hidden], `dims of ${relu}`);
+    const hidden = tapped.data as Float32Array;
     let worst = 0;
     for (let p = 0; p < count; p++)
       for (let u = 0; u < layer.hidden; u++)
-        worst = Math.max(worst, Math.abs(ours[p * layer.hidden + u]! - hiddenT[u * count + p]!));
+        worst = Math.max(worst, Math.abs(ours[p * layer.hidden + u]! - hidden[p * layer.hidden + u]!));
     assert.ok(worst < 1e-4, `largest difference ${worst}`);
     assert.ok(
       ours.some((v) => v > 0.1),
