@@ -199,10 +199,19 @@ function describe(result: Outcome): string[] {
   return [
     `${result.photo}  ${faces.length} face${faces.length === 1 ? '' : 's'}`,
     ...faces.flatMap((f, k) => [
-      `  face ${k + 1} at ${boxArray(f.box).join(',')} (score ${f.score.toFixed(2)})${f.unknown?.unknown ? `: unknown (distance ${f.unknown.distance.toFixed(3)} ≥ ${f.unknown.threshold.toFixed(3)})` : ''}`,
+      `  face ${k + 1} at ${boxArray(f.box).join(',')} (score ${f.score.toFixed(2)})${verdictText(f)}`,
       ...topLines(f.top).map((l) => `  ${l}`),
     ]),
   ];
+}
+
+/** With --unknown: whether the face is somebody the model knows, and the distance that says so. */
+function verdictText(face: FacePrediction): string {
+  const u = face.unknown;
+  if (!u) return '';
+  const d = u.distance.toFixed(3);
+  const t = u.threshold.toFixed(3);
+  return u.unknown ? `: unknown (distance ${d} ≥ ${t})` : `: known (distance ${d} < ${t})`;
 }
 
 function topLines(top: ActorProbability[]): string[] {
