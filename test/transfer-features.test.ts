@@ -1,7 +1,8 @@
 /**
  * The feature pipeline: model tapping, preprocessing, and `facelab features` end to end on a
- * real prepared dataset (two actors of the shared photos, prepared at 32 and 227 px only, so
- * the face backbone's 150 px crops are resized in memory).
+ * real prepared dataset (two actors of the shared photos, box crops at 32 and 227 px only, so
+ * the face backbone's 150 px box crops are resized in memory; `prepare` also writes the aligned
+ * 150 px crops, which the face backbone reads by default).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -116,7 +117,7 @@ test('preprocessing: seed centres and scales each image, imagenet and caffe norm
   assert.deepEqual(raw.dims, [1, 2, 2, 3]);
 });
 
-test('facelab features --backbone face: 128-d descriptors of resized crops, split and labelled as prepared', async () => {
+test('facelab features --backbone face: 128-d descriptors of resized box crops (--align off) or, by default, of the aligned crops, split and labelled as prepared', async () => {
   const out = join(tmp, 'face.npz');
   const run = await runCli([
     'features',
@@ -124,6 +125,8 @@ test('facelab features --backbone face: 128-d descriptors of resized crops, spli
     dataDir,
     '--backbone',
     'face',
+    '--align',
+    'off',
     '--out',
     out,
     '--json',
@@ -146,13 +149,37 @@ test('facelab features --backbone face: 128-d descriptors of resized crops, spli
     assert.equal(set[part].count, prepared[part].count);
     assert.deepEqual([...set[part].y], [...prepared[part].labels], `${part} labels`);
   }
+  // Without --align the face backbone reads the aligned crops prepare wrote (aligned_150.npz).
+  const defaultOut = join(tmp, 'face-default.npz');
+  const byDefault = await runCli([
+    'features',
+    '--data',
+    dataDir,
+    '--backbone',
+    'face',
+    '--out',
+    defaultOut,
+    '--threads',
+    '2',
+  ]);
+  assert.equal(byDefault.code, 0, byDefault.stderr);
+  const alignedSet = await readFeatureSet(defaultOut);
+  assert.deepEqual([...alignedSet.test.y], [...set.test.y], 'same photos, same order');
   // The file holds what the backbone gives for the same (resized) crops.
   const crops = await loadCropsAtSide(dataDir, 150);
+  const alignedCrops = await loadPrepared(dataDir, 150, { aligned: true });
   const backbone = await Backbone.load(await resolveBackbone({ backbone: 'face' }), { threads: 2 });
   try {
     const direct = await backbone.extract(crops.test.images.subarray(0, 3 * 150 * 150 * 3), 3);
     for (let i = 0; i < direct.length; i++)
       assert.ok(Math.abs(direct[i]! - set.test.x[i]!) < 1e-6, `test_x[${i}]`);
+    const fromAligned = await backbone.extract(alignedCrops.test.images.subarray(0, 3 * 150 * 150 * 3), 3);
+    let apart = 0;
+    for (let i = 0; i < fromAligned.length; i++) {
+      assert.ok(Math.abs(fromAligned[i]! - alignedSet.test.x[i]!) < 1e-6, `default test_x[${i}]`);
+      apart = Math.max(apart, Math.abs(fromAligned[i]! - direct[i]!));
+    }
+    assert.ok(apart > 1e-3, `aligned and box crops give different descriptors (largest difference ${apart})`);
   } finally {
     await backbone.dispose();
   }
