@@ -119,6 +119,9 @@ test('prepare --labels: listed boxes win, photos without one are detected, malfo
       } else lines.push(`"${relative(tmp, file)}","${person}"`);
     }
   }
+  // An absurd box is that photo's problem, found before its landmarks are looked for.
+  const huge = byPerson.get(PEOPLE[0]!)![8]!;
+  lines.push(`${relative(tmp, huge)},${PEOPLE[0]},0,0,100000000,100000000`);
   lines.push('only-one-field', 'x.jpg,Someone,1,2,3', 'y.jpg,Someone,10,10,5,5', 'missing.jpg,Nobody');
   await writeFile(csv, `${lines.join('\n')}\n`);
   const out = join(tmp, 'labelled');
@@ -127,6 +130,7 @@ test('prepare --labels: listed boxes win, photos without one are detected, malfo
   const summary = lastJson(stdout) as { photos: number; left_out: Record<string, number> };
   assert.equal(summary.left_out['malformed line'], 3);
   assert.equal(summary.left_out['unreadable file'], 1);
+  assert.equal(summary.left_out['box too large'], 1);
   const manifest = await readSplitManifest(out);
   // Listed boxes are used as given.
   let given = 0;

@@ -41,7 +41,7 @@ test('prepare of the 580 shared photos at 32 and 227 px through the CLI', async 
   const { code, stdout, stderr } = await run([...args, '--out', out(), '--sizes', '32,227', '--json']);
   assert.equal(code, 0, stderr);
   const summary = lastJson(stdout);
-  assert.deepEqual(Object.keys(summary), ['photos', 'sizes', 'split', 'seconds', 'unused']);
+  assert.deepEqual(Object.keys(summary), ['photos', 'sizes', 'split', 'seconds', 'unused', 'left_out']);
   assert.equal(summary.photos, 580);
   assert.deepEqual(summary.sizes, [32, 227]);
   assert.deepEqual(summary.split, { train: 362, val: 104, test: 105 });
@@ -298,7 +298,7 @@ test('failures in an actor with surplus photos: the archives are rewritten for t
     await assertRowsAreCrops(broken.dir, downloads.entries, [small, medium], manifest);
     assert.deepEqual(
       (await readdir(dir)).sort(),
-      ['faces_32.npz', 'faces_64.npz', 'split.json'],
+      ['aligned_150.npz', 'faces_32.npz', 'faces_64.npz', 'split.json'],
       'no temp file is left behind',
     );
   } finally {

@@ -15,6 +15,7 @@ import { listBoxFromDetection } from '../detect/box-convention.js';
 import { type DetectedFace, type DetectorKind, FaceDetector } from '../detect/face-detector.js';
 import { ImageError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
+import { boxProblem } from './crop.js';
 import type { FaceBox } from './face-list.js';
 import type { LabelledPhoto, LeftOutReason, LeftOutRecord } from './labelled-photo.js';
 import { decodePhoto } from './photo-decode.js';
@@ -141,10 +142,12 @@ async function locateOne(
     maxPixels: number | undefined;
   },
 ): Promise<LocatedPhoto | LeftOutRecord> {
+  // A list's photos sit in the cache under their hash: name the file and the list line.
+  const where = photo.line !== undefined ? `${photo.file} (${photo.origin})` : photo.origin;
   const leave = (reason: LeftOutReason, why: string): LeftOutRecord => ({
     origin: photo.origin,
     reason,
-    message: `${photo.origin}: ${why}`,
+    message: `${where}: ${why}`,
     person: photo.person,
     sha256: photo.sha256,
     ...(photo.line !== undefined ? { line: photo.line } : {}),
@@ -152,18 +155,22 @@ async function locateOne(
   let image: Awaited<ReturnType<typeof decodePhoto>>;
   try {
     image = await decodePhoto(photo.file, {
-      source: photo.origin,
+      source: where,
       ...(tools.maxPixels !== undefined ? { maxPixels: tools.maxPixels } : {}),
     });
   } catch (error) {
     if (error instanceof ImageError)
-      return leave(error.reason as LeftOutReason, error.message.replace(`${photo.origin}: `, ''));
+      return leave(error.reason as LeftOutReason, error.message.replace(`${where}: `, ''));
     throw error;
   }
   let box: FaceBox;
   let score: number | undefined;
-  if (photo.box !== undefined) box = photo.box;
-  else {
+  if (photo.box !== undefined) {
+    // An absurd listed box is this photo's problem, found before landmarks are looked for in it.
+    const problem = boxProblem(photo.box, image.width, image.height);
+    if (problem) return leave(problem.reason, problem.message);
+    box = photo.box;
+  } else {
     const faces = (await tools.detector!.detect(image)).filter((f) => f.score >= tools.minScore);
     const chosen = chooseFace(faces);
     if (chosen === undefined) return leave('no face', 'no face found');

@@ -164,7 +164,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     ...(p.line !== undefined ? { line: p.line } : {}),
     ...(align === 'all' && p.aligned ? { crops: p.aligned } : {}),
   }));
-  const { split, failures, files } = await cropToDatasets({
+  const cut = await cropToDatasets({
     photos: datasetPhotos,
     sides,
     outDir: options.outDir,
@@ -174,6 +174,13 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
+  const { split, files } = cut;
+  // Photos that are not usable images count as crop failures wherever they were found out
+  // (decoded for their face, or cut): one record each, in input order.
+  const failures: CropFailureRecord[] = [
+    ...located.leftOut.filter(isPhotoFailure).map(toCropFailure),
+    ...cut.failures,
+  ];
   if (align === 'backbone') {
     const path = alignedNpzPathFor(options.outDir, ALIGNED_BACKBONE_SIDE);
     await writeNpz(path, alignedArrays(split, usable, ALIGNED_BACKBONE_SIDE));
@@ -182,7 +189,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
   const leftOut: LeftOutRecord[] = [
     ...source.leftOut,
     ...located.leftOut,
-    ...failures.map((f) => ({
+    ...cut.failures.map((f) => ({
       origin: f.origin ?? `list line ${f.line}`,
       reason: f.reason,
       message: f.message,
@@ -191,7 +198,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
       ...(f.line !== undefined ? { line: f.line } : {}),
     })),
   ];
-  const unusable = new Set(failures.map((f) => f.sha256));
+  const unusable = new Set(cut.failures.map((f) => f.sha256));
   const cropped = usable.filter((p) => !unusable.has(p.sha256));
   const manifestOut = splitManifest(split, new Map(cropped.map((p) => [p.sha256, p])), {
     failures,
@@ -220,6 +227,30 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     notDownloaded: source.notDownloaded,
     listProblems: source.listProblems,
     files,
+  };
+}
+
+/** Reasons that say the photo itself cannot be used (not that no face, or the right one, was found in it). */
+const NOT_PHOTO_FAILURES: ReadonlySet<LeftOutReason> = new Set([
+  'no face',
+  'ambiguous faces',
+  'duplicate',
+  'unreadable file',
+  'malformed line',
+]);
+
+function isPhotoFailure(record: LeftOutRecord): boolean {
+  return !NOT_PHOTO_FAILURES.has(record.reason) && record.sha256 !== undefined && record.person !== undefined;
+}
+
+function toCropFailure(record: LeftOutRecord): CropFailureRecord {
+  return {
+    ...(record.line !== undefined ? { line: record.line } : {}),
+    origin: record.origin,
+    sha256: record.sha256!,
+    actor: record.person!,
+    reason: record.reason as CropFailureRecord['reason'],
+    message: record.message,
   };
 }
 
