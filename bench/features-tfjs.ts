@@ -35,7 +35,7 @@ export interface TfjsComparison {
 async function packageForward(
   tf: Any,
   backbone: 'expression' | 'mobilenet' | 'inception',
-): Promise<(x: Any) => Any> {
+): Promise<(x: Any) => Any | Promise<Any>> {
   const require = createRequire(import.meta.url);
   if (backbone === 'expression') {
     const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
@@ -48,7 +48,13 @@ async function packageForward(
         manifest[0].weights,
       ),
     );
-    return (x) => faceapi.nets.faceExpressionNet.faceFeatureExtractor.forward(x);
+    // face-api takes a batch as an array of single images.
+    return async (x) => {
+      const faces = faceapi.tf.unstack(x);
+      const y = await faceapi.nets.faceExpressionNet.faceFeatureExtractor.forward(faces);
+      faceapi.tf.dispose(faces);
+      return y;
+    };
   }
   const { folder, defaultLayer } = NSFW_NETS[backbone];
   const dir = join(nsfwModelsDir(), folder);
