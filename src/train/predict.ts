@@ -115,7 +115,9 @@ export class Predictor {
     let cropSide: number;
     let feedSide: number;
     if (input.kind === 'image') {
-      cropSide = input.side;
+      // A portable transfer model records the side its training faces were cut at (e.g. 227,
+      // resized to its 150 px input), so faces are cut and resized the same way.
+      cropSide = input.cropSide ?? input.side;
       feedSide = input.side;
     } else {
       backbone = await loadHeadBackbone(path, input, { ...threads, batchSize });
