@@ -7,7 +7,9 @@
  * - train: one 200-epoch run and the 81-point grid vs PyTorch, plus GFLOP/s;
  * - features: AlexNet pool5 vs torchvision, the face backbone vs face-api (TF.js WASM);
  * - detect: the SSD and tiny face detectors vs face-api's own (TF.js WASM), decode excluded;
- * - align: 68 landmarks + 150 px alignment vs face-api's landmarks (TF.js WASM), decode excluded.
+ * - align: 68 landmarks + 150 px alignment vs face-api's landmarks (TF.js WASM), decode excluded;
+ * - photos: the whole folder pipeline (`prepare --photos`: detect, align, crop) in photos/s vs
+ *   the same photos prepared from their listed boxes.
  *
  * Each benchmark prints its own table; this script then prints the machine, the date and one
  * summary line per measured ratio, and writes every JSON line to `bench-results.json` (or the
@@ -29,6 +31,7 @@ const BENCHES: Record<string, string[]> = {
   features: ['bench/features.ts'],
   detect: ['bench/detect.ts'],
   align: ['bench/align.ts'],
+  photos: ['bench/photos.ts'],
 };
 
 const { values } = parseArgs({
