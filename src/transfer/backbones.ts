@@ -14,14 +14,22 @@ import { buildFaceNet, FACE_LAYERS, FACE_OUTPUT, FACE_SIDE } from './face-net.js
 import { resolveAlexnetLayer } from './layer-names.js';
 import { buildNsfwNet, NSFW_NETS, type NsfwNetName } from './nsfw-net.js';
 import type { Preprocess } from './preprocess.js';
+import {
+  buildSsdBackbone,
+  SSD_BACKBONE_LAYERS,
+  SSD_BACKBONE_SIDE,
+  SSD_DEFAULT_LAYER,
+  SSD_TAPS,
+} from './ssd-net.js';
 
 /** The kinds of backbone facelab knows. */
-export type BackboneKind = 'face' | 'expression' | 'alexnet' | 'onnx' | NsfwNetName;
+export type BackboneKind = 'face' | 'expression' | 'ssd' | 'alexnet' | 'onnx' | NsfwNetName;
 
 /** Every `BackboneKind`, for flag validation. */
 export const BACKBONE_KINDS: readonly BackboneKind[] = [
   'face',
   'expression',
+  'ssd',
   'mobilenet',
   'inception',
   'alexnet',
@@ -32,6 +40,7 @@ export const BACKBONE_KINDS: readonly BackboneKind[] = [
 export const BACKBONE_TRAINED_ON: Readonly<Record<BackboneKind, string>> = {
   face: 'face IDENTITY (dlib ResNet-34, face-api): trained to tell people apart, i.e. for this very job',
   expression: 'facial EXPRESSION (face-api dense-block net, 7 expressions): a face task other than identity',
+  ssd: "face-api's SSD-MobileNetV1 face detector: trained to find faces (WIDER FACE), not to tell people apart",
   mobilenet:
     'MobileNetV2 224 px from nsfwjs: ImageNet-initialised, fine-tuned to 5 photo categories (drawing/hentai/neutral/porn/sexy)',
   inception:
@@ -45,6 +54,7 @@ export const BACKBONE_TRAINED_ON: Readonly<Record<BackboneKind, string>> = {
 export const DEFAULT_LAYERS: Readonly<Record<BackboneKind, string>> = {
   face: FACE_OUTPUT,
   expression: 'features',
+  ssd: SSD_DEFAULT_LAYER,
   mobilenet: NSFW_NETS.mobilenet.defaultLayer,
   inception: NSFW_NETS.inception.defaultLayer,
   alexnet: 'pool5',
@@ -55,6 +65,7 @@ export const DEFAULT_LAYERS: Readonly<Record<BackboneKind, string>> = {
 export const BACKBONE_LAYERS: Readonly<Record<BackboneKind, readonly string[]>> = {
   face: FACE_LAYERS,
   expression: EXPRESSION_LAYERS,
+  ssd: SSD_BACKBONE_LAYERS,
   mobilenet: NSFW_NETS.mobilenet.layers,
   inception: NSFW_NETS.inception.layers,
   alexnet: ['conv1', 'pool1', 'conv2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5', 'fc6', 'fc7'],
@@ -144,6 +155,27 @@ export async function resolveBackbone(choice: BackboneChoice): Promise<ResolvedB
       layer,
       tensor: layer,
       side: EXPRESSION_SIDE,
+      preprocess: 'uint8',
+      modelSha256: sha256(model),
+    };
+  }
+  if (backbone === 'ssd') {
+    if (choice.preprocess !== undefined && choice.preprocess !== 'uint8') {
+      throw new UserError(
+        `the ssd backbone normalises its input inside the model; --preprocess ${choice.preprocess} does not apply`,
+      );
+    }
+    const layer = choice.layer ?? SSD_DEFAULT_LAYER;
+    if (!SSD_TAPS.includes(layer))
+      throw new InvalidOptionError('--layer', `one of ${SSD_TAPS.join(', ')}`, layer);
+    const model = await buildSsdBackbone(choice.weights === undefined ? {} : { manifest: choice.weights });
+    return {
+      name: 'ssd',
+      source: choice.weights ?? 'face-api ssd_mobilenetv1_model',
+      model,
+      layer,
+      tensor: layer,
+      side: SSD_BACKBONE_SIDE,
       preprocess: 'uint8',
       modelSha256: sha256(model),
     };
