@@ -69,13 +69,14 @@ const DESCRIPTION = `Runs every crop of a prepared dataset through an image back
 and writes its features (flattened, float32) with the labels, split as prepared.
   face        face-api's face-recognition ResNet (128-d descriptor, trained on face IDENTITY)
   expression  face-api's expression net (dense blocks dense0…dense3, features, expressions)
+  agegender   face-api's age/gender TinyXception (entry, reduction0/1, main0/1, exit_reduction, exit, features, age, gender)
   ssd         face-api's SSD-MobileNetV1 face DETECTOR (trained to find faces): conv0…conv13, convK_pool, convK_grid
   mobilenet   nsfwjs's MobileNetV2 (ImageNet-initialised, 5 photo categories): block_N_add, out_relu, average_pooling2d_1, dense_1, dense_2
   inception   nsfwjs's InceptionV3 (same lineage and task): mixed0…mixed10, average_pooling2d_10, dense_1, dense_2
   alexnet  an AlexNet .onnx exported from torchvision (see the README); layers named by torchvision's layout
   onnx     any ONNX image model; --layer names a tensor
 All but alexnet/onnx are rebuilt offline from their npm packages' weights and run on ONNX Runtime.
-Crops are resized in memory when the backbone's side (face 150, expression 112, ssd 150, mobilenet 224,
+Crops are resized in memory when the backbone's side (face 150, expression 112, agegender 112, ssd 150, mobilenet 224,
 inception 299, AlexNet 227) was not prepared.`;
 
 /** The `features` command. */

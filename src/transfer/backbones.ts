@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describeModel, type ModelSummary } from '../engine/model-surgery.js';
 import { InvalidOptionError, UserError } from '../errors.js';
+import { AGEGENDER_LAYERS, AGEGENDER_SIDE, AGEGENDER_TAPS, buildAgeGenderNet } from './agegender-net.js';
 import { ALEXNET_SIDE, buildAlexNet } from './alexnet.js';
 import type { BackboneSpec } from './backbone.js';
 import { buildExpressionNet, EXPRESSION_LAYERS, EXPRESSION_SIDE, EXPRESSION_TAPS } from './expression-net.js';
@@ -23,12 +24,13 @@ import {
 } from './ssd-net.js';
 
 /** The kinds of backbone facelab knows. */
-export type BackboneKind = 'face' | 'expression' | 'ssd' | 'alexnet' | 'onnx' | NsfwNetName;
+export type BackboneKind = 'face' | 'expression' | 'agegender' | 'ssd' | 'alexnet' | 'onnx' | NsfwNetName;
 
 /** Every `BackboneKind`, for flag validation. */
 export const BACKBONE_KINDS: readonly BackboneKind[] = [
   'face',
   'expression',
+  'agegender',
   'ssd',
   'mobilenet',
   'inception',
@@ -40,6 +42,7 @@ export const BACKBONE_KINDS: readonly BackboneKind[] = [
 export const BACKBONE_TRAINED_ON: Readonly<Record<BackboneKind, string>> = {
   face: 'face IDENTITY (dlib ResNet-34, face-api): trained to tell people apart, i.e. for this very job',
   expression: 'facial EXPRESSION (face-api dense-block net, 7 expressions): a face task other than identity',
+  agegender: "AGE and GENDER (face-api's TinyXception age/gender net): face tasks other than identity",
   ssd: "face-api's SSD-MobileNetV1 face detector: trained to find faces (WIDER FACE), not to tell people apart",
   mobilenet:
     'MobileNetV2 224 px from nsfwjs: ImageNet-initialised, fine-tuned to 5 photo categories (drawing/hentai/neutral/porn/sexy)',
@@ -54,6 +57,7 @@ export const BACKBONE_TRAINED_ON: Readonly<Record<BackboneKind, string>> = {
 export const DEFAULT_LAYERS: Readonly<Record<BackboneKind, string>> = {
   face: FACE_OUTPUT,
   expression: 'features',
+  agegender: 'features',
   ssd: SSD_DEFAULT_LAYER,
   mobilenet: NSFW_NETS.mobilenet.defaultLayer,
   inception: NSFW_NETS.inception.defaultLayer,
@@ -65,6 +69,7 @@ export const DEFAULT_LAYERS: Readonly<Record<BackboneKind, string>> = {
 export const BACKBONE_LAYERS: Readonly<Record<BackboneKind, readonly string[]>> = {
   face: FACE_LAYERS,
   expression: EXPRESSION_LAYERS,
+  agegender: AGEGENDER_LAYERS,
   ssd: SSD_BACKBONE_LAYERS,
   mobilenet: NSFW_NETS.mobilenet.layers,
   inception: NSFW_NETS.inception.layers,
@@ -155,6 +160,27 @@ export async function resolveBackbone(choice: BackboneChoice): Promise<ResolvedB
       layer,
       tensor: layer,
       side: EXPRESSION_SIDE,
+      preprocess: 'uint8',
+      modelSha256: sha256(model),
+    };
+  }
+  if (backbone === 'agegender') {
+    if (choice.preprocess !== undefined && choice.preprocess !== 'uint8') {
+      throw new UserError(
+        `the agegender backbone normalises its input inside the model; --preprocess ${choice.preprocess} does not apply`,
+      );
+    }
+    const layer = choice.layer ?? 'features';
+    if (!AGEGENDER_TAPS.includes(layer))
+      throw new InvalidOptionError('--layer', `one of ${AGEGENDER_TAPS.join(', ')}`, layer);
+    const model = await buildAgeGenderNet(choice.weights === undefined ? {} : { manifest: choice.weights });
+    return {
+      name: 'agegender',
+      source: choice.weights ?? 'face-api age_gender_model',
+      model,
+      layer,
+      tensor: layer,
+      side: AGEGENDER_SIDE,
       preprocess: 'uint8',
       modelSha256: sha256(model),
     };
