@@ -121,7 +121,11 @@ async function results(dir: string) {
   const split = await readJson(join(dir, 'data', 'split.json'));
   return {
     // Each run's split.json names its own cache: compared relative to the run folder.
-    split: { ...split, cache: relative(dir, split.cache) },
+    split: {
+      ...split,
+      cache: relative(dir, split.cache),
+      source: { ...split.source, cache: relative(dir, split.source.cache) },
+    },
     grid: {
       points: grid.points,
       best: grid.best,
@@ -329,5 +333,5 @@ test('a missing list file, a foreign --out folder, a folder in use, only dead li
   }
   const noSubset = await runCli(['--out', join(temp, 'never')]);
   assert.equal(noSubset.code, 2);
-  assert.match(noSubset.stderr.trim(), /^facelab run: Missing required option --subset$/);
+  assert.match(noSubset.stderr.trim(), /^facelab run: give one source of photos: --photos DIR, --labels FILE\.csv or --subset FILE/);
 });
