@@ -27,7 +27,11 @@ test('mirrorUrl rewrites http(s)://HOST/PATH?QUERY to MIRROR/HOST/PATH?QUERY', (
   );
   assert.equal(mirrorUrl('http://user:pw@a.com', m), 'http://127.0.0.1:8080/a.com/');
   assert.equal(mirrorUrl('http://a.com/a b.jpg', m), 'http://127.0.0.1:8080/a.com/a%20b.jpg');
-  assert.throws(() => mirrorUrl('ftp://a.com/x', m), TypeError);
+  for (const bad of ['ftp://a.com/x', 'not a url'])
+    assert.throws(
+      () => mirrorUrl(bad, m),
+      (e) => e instanceof InvalidOptionError && e.message.includes(bad),
+    );
 });
 
 test('parseMirrorBase accepts http(s) bases and names the flag otherwise', () => {

@@ -30,14 +30,14 @@ export function parseMirrorBase(raw: string, option = '--mirror'): string {
  * normalised by the WHATWG URL parser first (percent-encoding, dot segments, lower-case host),
  * exactly as an HTTP client would send it, so a mirror can index its files the same way.
  *
- * @param url an absolute http(s) URL from a list line; anything else throws a `TypeError`.
+ * @param url an absolute http(s) URL from a list line; anything else throws an `InvalidOptionError`.
  * @param mirror a base accepted by `parseMirrorBase`.
  * @example mirrorUrl('http://a.com/x/y.jpg?s=1', 'http://127.0.0.1:8080') // 'http://127.0.0.1:8080/a.com/x/y.jpg?s=1'
  */
 export function mirrorUrl(url: string, mirror: string): string {
-  const original = new URL(url);
-  if (original.protocol !== 'http:' && original.protocol !== 'https:') {
-    throw new TypeError(`cannot mirror '${url}': not an http(s) URL`);
+  const original = URL.canParse(url) ? new URL(url) : undefined;
+  if (original?.protocol !== 'http:' && original?.protocol !== 'https:') {
+    throw new InvalidOptionError('the URL to mirror', 'an absolute http(s) URL', url);
   }
   return `${mirror.replace(/\/+$/, '')}/${original.host}${original.pathname}${original.search}`;
 }

@@ -1,4 +1,5 @@
 /** The SSD detector at run time: preprocess to 512 × 512, run the graph, decode and suppress. */
+import { FileFormatError } from '../errors.js';
 import { readTfjsWeights } from '../transfer/tfjs-weights.js';
 import type { DetectorRuntime, SessionFactory } from './detector-runtime.js';
 import { faceApiModelManifest, takeWeight } from './detector-weights.js';
@@ -23,7 +24,10 @@ export async function loadSsd(createSession: SessionFactory): Promise<DetectorRu
       const encodings = out[SSD_BOX_ENCODINGS]!.data as Float32Array;
       const scores = out[SSD_SCORES]!.data as Float32Array;
       if (scores.length !== anchors.count)
-        throw new Error(`ssd: the graph gave ${scores.length} scores for ${anchors.count} anchors`);
+        throw new FileFormatError(
+          manifest,
+          `the SSD graph gives ${scores.length} scores for ${anchors.count} anchors`,
+        );
       return decodeSsd(encodings, scores, anchors, input, image, options);
     },
     dispose: () => session.dispose(),

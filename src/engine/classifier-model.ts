@@ -12,6 +12,8 @@
  * `metadata_props` holds one entry, `facelab`, a JSON string with the class names (in output
  * order), the input description and the preprocessing, so the file alone says how to use it.
  */
+
+import { ArgumentError } from '../errors.js';
 import { emitForward, emitMinMaxNormalize, type MlpParams, paramDims } from './mlp-layers.js';
 import { GraphBuilder } from './onnx-builder.js';
 
@@ -53,14 +55,14 @@ export const METADATA_KEY = 'facelab';
 export function buildClassifierModel(options: ClassifierModelOptions): Uint8Array {
   const { params, input, labels } = options;
   const { inputDim: D, classes: K } = params;
-  if (labels.length !== K) throw new RangeError(`Expected ${K} labels but received ${labels.length}`);
+  if (labels.length !== K) throw new ArgumentError(`Expected ${K} labels but received ${labels.length}`);
   const g = new GraphBuilder('facelab_classifier');
   let rows: string;
   let metadataInput: ClassifierMetadata['input'];
   let preprocessing: string;
   if (input.kind === 'image') {
     if (input.side * input.side * 3 !== D) {
-      throw new RangeError(
+      throw new ArgumentError(
         `Expected side² × 3 = ${D} for a ${D}-input network but received side ${input.side}`,
       );
     }

@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { GraphBuilder } from '../engine/onnx-builder.js';
-import { UserError } from '../errors.js';
+import { FileFormatError, UserError } from '../errors.js';
 import { type NamedWeight, readTfjsWeights } from './tfjs-weights.js';
 
 /** Input side of the face network in pixels. */
@@ -163,7 +163,10 @@ export function faceNetGraph(weights: ReadonlyMap<string, NamedWeight>, source =
       const pooledSide = Math.floor((side - 2) / 2) + 1;
       if (first.side !== pooledSide) {
         if (pooledSide - first.side !== 1)
-          throw new Error(`face net: cannot match ${first.side} to ${pooledSide} at ${name}`);
+          throw new FileFormatError(
+            source,
+            `the layers do not fit together: side ${first.side} against ${pooledSide} at ${name}`,
+          );
         branch = g.op('Pad', [branch, g.constantInt64(`${name}/pad_hw`, [0, 0, 0, 0, 0, 0, 1, 1])]);
       }
       if (outChannels !== channels) {
