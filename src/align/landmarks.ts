@@ -10,6 +10,7 @@
 import type { RgbImage } from '../data/photo-decode.js';
 import { EngineSession } from '../engine/session.js';
 import { InvalidOptionError } from '../errors.js';
+import { positiveInteger } from '../validate.js';
 import { FEATURE_SIDE } from './face-feature-extractor.js';
 import { type SquareGeometry, squareGeometry, squareToPhoto, writeFaceSquare } from './face-square.js';
 import { buildLandmarkNet, LANDMARK_COUNT, LANDMARK_INPUT, LANDMARK_OUTPUT } from './landmark-net.js';
@@ -52,8 +53,7 @@ export class LandmarkDetector {
   /** Builds the net from face-api's installed weights and loads it into ONNX Runtime. */
   static async load(options: LandmarkDetectorOptions = {}): Promise<LandmarkDetector> {
     const { threads } = options;
-    if (threads !== undefined && !(Number.isInteger(threads) && threads > 0))
-      throw new InvalidOptionError('threads', 'a positive integer', threads);
+    if (threads !== undefined) positiveInteger('threads', threads);
     const model = await buildLandmarkNet();
     return new LandmarkDetector(await EngineSession.create(model, threads === undefined ? {} : { threads }));
   }

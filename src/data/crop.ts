@@ -21,6 +21,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ImageError, InvalidOptionError } from '../errors.js';
+import { positiveInteger } from '../validate.js';
 import { resizePaddedBox } from './crop-padded.js';
 import type { FaceBox } from './face-list.js';
 import { type ImageKind, SNIFF_BYTES, sniffImage } from './image-sniff.js';
@@ -102,9 +103,7 @@ export async function cropFace(
   const source = options.source ?? (typeof input === 'string' ? input : 'image');
   const fail = (reason: CropFailureReason, message: string): ImageError =>
     new ImageError(source, reason, message);
-  for (const side of sides) {
-    if (!Number.isInteger(side) || side < 1) throw new InvalidOptionError('sides', 'positive integers', side);
-  }
+  for (const side of sides) positiveInteger('sides', side);
   if (options.into && options.into.length !== sides.length) {
     throw new InvalidOptionError('into', `one output per side (${sides.length})`, options.into.length);
   }

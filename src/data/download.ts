@@ -18,8 +18,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
+import { positiveInteger } from '../validate.js';
 import { hashFile, removeStaleTemps, scanPhotos } from './cache-files.js';
 import { acquireLock } from './cache-lock.js';
 import type { FaceLine } from './face-list.js';
@@ -101,9 +101,7 @@ export interface DownloadSummary {
 export async function downloadPhotos(options: DownloadOptions): Promise<DownloadSummary> {
   const { lines, cacheDir, signal, onProgress } = options;
   const concurrency = options.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new InvalidOptionError('concurrency', 'a positive integer', concurrency);
-  }
+  positiveInteger('concurrency', concurrency);
   const dir = photosDir(cacheDir);
   await mkdir(dir, { recursive: true });
   const stats = { cached: 0, requests: 0 };

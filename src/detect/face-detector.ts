@@ -9,6 +9,7 @@
 import { decodePhoto, type RgbImage } from '../data/photo-decode.js';
 import { EngineSession } from '../engine/session.js';
 import { InvalidOptionError } from '../errors.js';
+import { positiveInteger } from '../validate.js';
 import type { DetectorRuntime, RawFace } from './detector-runtime.js';
 import { loadSsd } from './ssd-runtime.js';
 import { loadTiny, TINY_DEFAULT_SIDE } from './tiny-runtime.js';
@@ -62,8 +63,7 @@ export class FaceDetector {
   static async load(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
     const kind = options.detector ?? 'ssd';
     if (!DETECTOR_KINDS.includes(kind)) throw new InvalidOptionError('detector', "'ssd' or 'tiny'", kind);
-    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads > 0))
-      throw new InvalidOptionError('threads', 'positive integer', options.threads);
+    if (options.threads !== undefined) positiveInteger('threads', options.threads);
     // No spinning: between runs the main thread resizes the next photo, and spinning ORT
     // threads would take the cores it needs (measured: 1.4-1.6 × faster on the loaded 2 cores).
     const sessionOptions = {
@@ -84,8 +84,7 @@ export class FaceDetector {
       throw new InvalidOptionError('minScore', 'number in [0, 1)', minScore);
     const maxResults =
       options.maxResults ?? (this.kind === 'ssd' ? DEFAULT_SSD_MAX_RESULTS : Number.POSITIVE_INFINITY);
-    if (options.maxResults !== undefined && !(Number.isInteger(maxResults) && maxResults > 0))
-      throw new InvalidOptionError('maxResults', 'positive integer', options.maxResults);
+    if (options.maxResults !== undefined) positiveInteger('maxResults', options.maxResults);
     const inputSize = options.inputSize ?? TINY_DEFAULT_SIDE;
     if (options.inputSize !== undefined) {
       if (this.kind !== 'tiny')

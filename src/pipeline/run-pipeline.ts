@@ -11,6 +11,7 @@ import { InvalidOptionError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { type GridSelection, REFERENCE_GRID } from '../train/grid-search.js';
 import type { HeadOptions } from '../transfer/transfer.js';
+import { positiveInteger } from '../validate.js';
 import { pipelineSteps, runAccuracies, type StepContext } from './pipeline-steps.js';
 import { checkRunFolder, runLayout } from './run-layout.js';
 import { acquireRunLock } from './run-lock.js';
@@ -147,15 +148,10 @@ function stepContext(options: PipelineOptions, list: string, layout: StepContext
   const grid = options.grid ?? {};
   const select: GridSelection = 'val';
   const head = { hidden: 300, batch: 32, lr: 1e-3, epochs: 200, ...options.head, seed: options.seed ?? 0 };
-  for (const name of ['hidden', 'batch', 'epochs'] as const) {
-    if (!Number.isInteger(head[name]) || head[name] < 1)
-      throw new InvalidOptionError(`head ${name}`, 'a positive integer', head[name]);
-  }
+  for (const name of ['hidden', 'batch', 'epochs'] as const) positiveInteger(`head ${name}`, head[name]);
   if (!(head.lr > 0) || !Number.isFinite(head.lr))
     throw new InvalidOptionError('head lr', 'a positive number', head.lr);
-  const unitsTop = options.unitsTop ?? 3;
-  if (!Number.isInteger(unitsTop) || unitsTop < 1)
-    throw new InvalidOptionError('unitsTop', 'a positive integer', unitsTop);
+  const unitsTop = positiveInteger('unitsTop', options.unitsTop ?? 3);
   const photos =
     options.photosDir !== undefined
       ? { kind: 'folder' as const, path: list }

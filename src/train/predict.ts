@@ -17,6 +17,7 @@ import { InvalidOptionError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import type { Backbone } from '../transfer/backbone.js';
 import { resizeCrops } from '../transfer/crops.js';
+import { positiveInteger } from '../validate.js';
 import { type ClassifierFile, loadClassifierFile } from './classifier-file.js';
 import { loadHeadBackbone } from './head-backbone.js';
 
@@ -105,9 +106,7 @@ export class Predictor {
    * whose backbone is not recorded or cannot be rebuilt.
    */
   static async load(path: string, options: PredictorOptions = {}): Promise<Predictor> {
-    const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new InvalidOptionError('batchSize', 'a positive integer', batchSize);
+    const batchSize = positiveInteger('batchSize', options.batchSize ?? 32);
     const threads = options.threads === undefined ? {} : { threads: options.threads };
     const file = await loadClassifierFile(path);
     const { input } = file;
@@ -207,8 +206,7 @@ export class Predictor {
     options: PredictPhotosOptions = {},
   ): Promise<PhotoPrediction[]> {
     const K = this.actors.length;
-    const top = options.top ?? 3;
-    if (!Number.isInteger(top) || top < 1) throw new InvalidOptionError('top', 'a positive integer', top);
+    const top = positiveInteger('top', options.top ?? 3);
     const { onProgress } = options;
     const side = this.cropSide;
     const predictions: PhotoPrediction[] = [];

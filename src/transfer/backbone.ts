@@ -7,6 +7,7 @@ import { describeModel, tapModel } from '../engine/model-surgery.js';
 import { EngineSession } from '../engine/session.js';
 import { InvalidOptionError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
+import { positiveInteger } from '../validate.js';
 import { type Preprocess, preprocessImages } from './preprocess.js';
 
 /** A backbone ready to load: the model and where and how to use it. */
@@ -59,9 +60,7 @@ export class Backbone {
    * the tensor does not exist or the model's input does not fit `spec.side` and `spec.preprocess`.
    */
   static async load(spec: BackboneSpec, options: BackboneOptions = {}): Promise<Backbone> {
-    const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new InvalidOptionError('batchSize', 'a positive integer', batchSize);
+    const batchSize = positiveInteger('batchSize', options.batchSize ?? 32);
     const source = spec.source ?? spec.name;
     const tapped = tapModel(spec.model, { outputs: [spec.tensor], source });
     const { inputs } = describeModel(tapped, source);
