@@ -18,13 +18,13 @@
  * Images whose header declares more than `maxPixels` pixels are refused before decoding
  * (a "decompression bomb": a small file that would expand to gigabytes).
  */
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ImageError, InvalidOptionError } from '../errors.js';
 import { positiveInteger } from '../validate.js';
 import { resizePaddedBox } from './crop-padded.js';
 import type { FaceBox } from './face-list.js';
-import { type ImageKind, SNIFF_BYTES, sniffImage } from './image-sniff.js';
+import type { ImageKind } from './image-sniff.js';
+import { readPhotoBytes } from './photo-bytes.js';
 import { resizeBilinearMany } from './resample.js';
 
 /** Default crop sides in pixels. */
@@ -113,24 +113,7 @@ export async function cropFace(
     throw fail('empty box', `face box ${x1},${y1},${x2},${y2} is empty or not integers`);
   }
 
-  // The whole file is read once, for the sniff and for sharp: no second open for the header,
-  // and less CPU than sharp reading the path itself in small chunks (about 15% less, measured
-  // on the 580 shared photos).
-  let bytes: Buffer;
-  try {
-    bytes =
-      typeof input === 'string'
-        ? await readFile(input)
-        : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  } catch (error) {
-    throw fail('missing file', `cannot read the photo (${(error as Error).message})`);
-  }
-  const head = bytes.subarray(0, SNIFF_BYTES);
-  // Sniffing the magic bytes refuses SVG, PDF, HTML… before any decoder sees them.
-  const format = sniffImage(head);
-  if (format === undefined) {
-    throw fail('not an image', 'the bytes are not a JPEG, PNG, GIF, WebP, TIFF or BMP photo');
-  }
+  const { bytes, format } = await readPhotoBytes(input, source);
 
   // Fast path: the box lies inside the photo, which is true of nearly every list line, so the
   // photo's size is not needed first. Otherwise libvips refuses the area and we look closer.

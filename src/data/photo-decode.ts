@@ -4,11 +4,10 @@
  * NOT applied), embedded ICC profiles ignored, alpha dropped, gray replicated to three channels,
  * the first frame of an animated or multi-page image. Used by face detection and alignment.
  */
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ImageError } from '../errors.js';
 import { classifyDecodeError, DECODE_OPTIONS, DEFAULT_MAX_PIXELS } from './crop.js';
-import { SNIFF_BYTES, sniffImage } from './image-sniff.js';
+import { readPhotoBytes } from './photo-bytes.js';
 
 /** An RGB image: `width × height × 3` bytes, row by row (HWC), in stored-pixel order. */
 export interface RgbImage {
@@ -40,21 +39,7 @@ export async function decodePhoto(
   const source = options.source ?? (typeof input === 'string' ? input : 'image');
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const fail = (reason: string, message: string): ImageError => new ImageError(source, reason, message);
-  let bytes: Buffer;
-  try {
-    bytes =
-      typeof input === 'string'
-        ? await readFile(input)
-        : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  } catch (error) {
-    throw fail(
-      'missing file',
-      `cannot read the photo (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
-  }
-  if (sniffImage(bytes.subarray(0, SNIFF_BYTES)) === undefined) {
-    throw fail('not an image', 'the bytes are not a JPEG, PNG, GIF, WebP, TIFF or BMP photo');
-  }
+  const { bytes } = await readPhotoBytes(input, source);
   try {
     const { data, info } = await sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: maxPixels })
       .removeAlpha()
