@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { UserError } from '../errors.js';
+import { ImageError, UserError } from '../errors.js';
 import type { FaceBox } from './face-list.js';
 import type { LabelledPhoto, LeftOutRecord } from './labelled-photo.js';
 
@@ -120,12 +120,17 @@ export async function photosFromLabels(csv: string): Promise<PhotoSourceResult> 
 async function hashAll(
   candidates: readonly { person: string; file: string; origin: string; box?: FaceBox }[],
 ): Promise<PhotoSourceResult> {
-  const hashes = new Array<string | Error>(candidates.length);
+  const hashes = new Array<string | ImageError>(candidates.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < candidates.length) {
       const i = next++;
-      hashes[i] = await sha256OfFile(candidates[i]!.file).catch((error: unknown) => error as Error);
+      const { file, origin } = candidates[i]!;
+      // Only the file's own problems leave it out; anything else is a bug and stops the run.
+      hashes[i] = await sha256OfFile(file, origin).catch((error: unknown) => {
+        if (error instanceof ImageError) return error;
+        throw error;
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, candidates.length) }, worker));
@@ -135,12 +140,12 @@ async function hashAll(
   const seen = new Set<string>();
   for (const [i, c] of candidates.entries()) {
     const hash = hashes[i]!;
-    if (hash instanceof Error) {
+    if (hash instanceof ImageError) {
       leftOut.push({
         origin: c.origin,
         person: c.person,
         reason: 'unreadable file',
-        message: `${c.origin}: ${hash.message}`,
+        message: hash.message,
       });
       continue;
     }
@@ -180,15 +185,17 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-async function sha256OfFile(file: string): Promise<string> {
+/** SHA-256 of `file`; an `ImageError` named by `origin` (reason 'unreadable file') when it cannot be read. */
+async function sha256OfFile(file: string, origin: string): Promise<string> {
+  const unreadable = (message: string): ImageError => new ImageError(origin, 'unreadable file', message);
   const info = await stat(file).catch((error: unknown) => {
-    throw new Error(`cannot read the file (${errorCode(error)})`);
+    throw unreadable(`cannot read the file (${errorCode(error)})`);
   });
-  if (!info.isFile()) throw new Error('not a regular file');
+  if (!info.isFile()) throw unreadable('not a regular file');
   if (info.size > MAX_FILE_BYTES)
-    throw new Error(`the file has ${info.size} bytes, more than a photo of ${MAX_FILE_BYTES}`);
+    throw unreadable(`the file has ${info.size} bytes, more than a photo of ${MAX_FILE_BYTES}`);
   const bytes = await readFile(file).catch((error: unknown) => {
-    throw new Error(`cannot read the file (${errorCode(error)})`);
+    throw unreadable(`cannot read the file (${errorCode(error)})`);
   });
   return createHash('sha256').update(bytes).digest('hex');
 }
