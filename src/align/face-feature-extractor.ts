@@ -12,7 +12,7 @@
  */
 import type { GraphBuilder } from '../engine/onnx-builder.js';
 import { UserError } from '../errors.js';
-import type { NamedWeight } from '../transfer/tfjs-weights.js';
+import { hwioToOihw, type NamedWeight } from '../transfer/tfjs-weights.js';
 
 /** Input side of the extractor in pixels (face-api's `toBatchTensor(112)`). */
 export const FEATURE_SIDE = 112;
@@ -140,21 +140,4 @@ function sum(g: GraphBuilder, values: readonly string[]): string {
   let total = values[values.length - 1]!;
   for (let i = values.length - 2; i >= 0; i--) total = g.op('Add', [values[i]!, total]);
   return total;
-}
-
-/** TF's [kh, kw, in, out] filter layout to ONNX's [out, in, kh, kw]. */
-export function hwioToOihw(
-  data: Float32Array,
-  kh: number,
-  kw: number,
-  cin: number,
-  cout: number,
-): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++)
-          out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o]!;
-  return out;
 }

@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { faceApiManifestPath } from '../transfer/face-net.js';
-import type { NamedWeight } from '../transfer/tfjs-weights.js';
+import { hwioToOihw as hwioToOihwData, type NamedWeight } from '../transfer/tfjs-weights.js';
 
 /** The TF.js weights manifest of one of face-api's models (`ssd_mobilenetv1_model`, `tiny_face_detector_model`). */
 export function faceApiModelManifest(model: string): string {
@@ -28,13 +28,7 @@ export function takeWeight(
 /** TF's conv filter layout [kh, kw, in, out] to ONNX's [out, in, kh, kw]. */
 export function hwioToOihw(w: NamedWeight): { data: Float32Array; dims: number[] } {
   const [kh, kw, cin, cout] = w.shape as [number, number, number, number];
-  const out = new Float32Array(w.data.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++)
-          out[((o * cin + i) * kh + y) * kw + x] = w.data[((y * kw + x) * cin + i) * cout + o]!;
-  return { data: out, dims: [cout, cin, kh, kw] };
+  return { data: hwioToOihwData(w.data, kh, kw, cin, cout), dims: [cout, cin, kh, kw] };
 }
 
 /** TF's depthwise filter layout [kh, kw, channels, 1] to ONNX's grouped-conv [channels, 1, kh, kw]. */

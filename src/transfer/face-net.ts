@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { GraphBuilder } from '../engine/onnx-builder.js';
 import { FileFormatError, UserError } from '../errors.js';
-import { type NamedWeight, readTfjsWeights } from './tfjs-weights.js';
+import { hwioToOihw, type NamedWeight, readTfjsWeights } from './tfjs-weights.js';
 
 /** Input side of the face network in pixels. */
 export const FACE_SIDE = 150;
@@ -187,15 +187,4 @@ export function faceNetGraph(weights: ReadonlyMap<string, NamedWeight>, source =
   const descriptor = g.op('MatMul', [pooled, g.constant('fc', fc.data, fc.shape)]);
   g.output(descriptor, 'float32', ['batch', 128], FACE_OUTPUT);
   return g;
-}
-
-/** TF's [kh, kw, in, out] filter layout to ONNX's [out, in, kh, kw]. */
-function hwioToOihw(data: Float32Array, kh: number, kw: number, cin: number, cout: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++)
-          out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o]!;
-  return out;
 }

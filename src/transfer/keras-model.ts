@@ -14,7 +14,7 @@
  */
 import { GraphBuilder } from '../engine/onnx-builder.js';
 import { UserError } from '../errors.js';
-import type { NamedWeight } from './tfjs-weights.js';
+import { hwioToOihw, type NamedWeight } from './tfjs-weights.js';
 
 /** One layer of a Keras functional model's config. */
 interface KerasLayer {
@@ -271,16 +271,6 @@ function samePads(size: number, k: number, s: number, padding: string): [[number
   const total = Math.max((out - 1) * s + k - size, 0);
   const before = Math.floor(total / 2);
   return [[before, total - before], out];
-}
-
-function hwioToOihw(data: Float32Array, kh: number, kw: number, cin: number, cout: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++)
-          out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o]!;
-  return out;
 }
 
 /** TF's depthwise [kh, kw, in, multiplier] to ONNX's grouped [in · multiplier, 1, kh, kw]. */

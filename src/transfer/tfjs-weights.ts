@@ -147,3 +147,23 @@ function halfToFloat(bits: number): number {
   if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
+
+/**
+ * A TF convolution filter ([kh, kw, in, out], row-major) in ONNX's layout ([out, in, kh, kw]):
+ * every network rebuilt from TF.js weights goes through here.
+ */
+export function hwioToOihw(
+  data: Float32Array,
+  kh: number,
+  kw: number,
+  cin: number,
+  cout: number,
+): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++)
+          out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o]!;
+  return out;
+}
