@@ -333,5 +333,8 @@ test('a missing list file, a foreign --out folder, a folder in use, only dead li
   }
   const noSubset = await runCli(['--out', join(temp, 'never')]);
   assert.equal(noSubset.code, 2);
-  assert.match(noSubset.stderr.trim(), /^facelab run: give one source of photos: --photos DIR, --labels FILE\.csv or --subset FILE/);
+  assert.match(
+    noSubset.stderr.trim(),
+    /^facelab run: give one source of photos: --photos DIR, --labels FILE\.csv or --subset FILE/,
+  );
 });
