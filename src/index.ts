@@ -217,11 +217,14 @@ export { writeReport } from './viz/report.js';
 
 export type { DemoOptions, DemoResult } from './pipeline/demo-run.js';
 export { DEFAULT_DEMO_DIR, DEMO_GRID, runDemo } from './pipeline/demo-run.js';
+export type { RunAccuracies } from './pipeline/pipeline-steps.js';
 export type { PipelineGrid, PipelineOptions, PipelineResult } from './pipeline/run-pipeline.js';
 export { runPipeline } from './pipeline/run-pipeline.js';
 export type { StepName, StepOutcome } from './pipeline/run-state.js';
 export { STEP_NAMES } from './pipeline/run-state.js';
 export type { StepEvent } from './pipeline/step-runner.js';
+export type { TransferHead } from './pipeline/transfer-step.js';
+export { RUN_BACKBONES } from './pipeline/transfer-step.js';
 
 // A new room gets a section of its own here, in pipeline order:
 // its entry functions with their options and result types, not its graph builders or runtimes.

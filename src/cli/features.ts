@@ -5,7 +5,12 @@
  * stdout line is `{"backbone":…,"layer":…,"features":dim,"images":N,"seconds":…,"images_per_s":…}`.
  */
 import { InvalidOptionError } from '../errors.js';
-import { BACKBONE_KINDS, type BackboneKind } from '../transfer/backbones.js';
+import {
+  BACKBONE_KINDS,
+  BACKBONE_LAYERS,
+  BACKBONE_TRAINED_ON,
+  type BackboneKind,
+} from '../transfer/backbones.js';
 import { computeFeatures } from '../transfer/compute-features.js';
 import { PREPROCESS_MODES, type Preprocess } from '../transfer/preprocess.js';
 import {
@@ -134,7 +139,6 @@ export const command: Command = {
   },
 };
 
-/** `--backbone`, validated. */
 /** `{ align }` from `--align on|off`, or nothing when not given (the backbone's default). */
 export function alignOption(values: ParsedArgs['values']): { align?: boolean } {
   const align = alignFlag(values);
@@ -149,11 +153,39 @@ export function alignFlag(values: ParsedArgs['values']): boolean | undefined {
   return raw === 'on';
 }
 
+/** `--backbone`, validated. */
 export function backboneFlag(values: ParsedArgs['values']): BackboneKind {
   const raw = requireString(values, 'backbone');
   if (!(BACKBONE_KINDS as readonly string[]).includes(raw))
     throw new InvalidOptionError('--backbone', BACKBONE_KINDS.join(' | '), raw);
   return raw as BackboneKind;
+}
+
+/**
+ * Help lines for `kinds`: each backbone, what it was trained on and its `--layers all` tap
+ * points (shallow to deep), as `transfer --help` and `run --help` print them.
+ */
+export function backboneHelp(kinds: readonly BackboneKind[]): string {
+  return kinds
+    .map((k) => {
+      const layers = BACKBONE_LAYERS[k];
+      return `  ${k.padEnd(9)} ${BACKBONE_TRAINED_ON[k]}${layers.length ? `\n            layers: ${layers.join(' ')}` : ''}`;
+    })
+    .join('\n');
+}
+
+/** `--layers all|L1,L2,…` as 'all' or the list of names; undefined when not given. */
+export function layersFlag(values: ParsedArgs['values']): 'all' | string[] | undefined {
+  const raw = optionalString(values, 'layers');
+  if (raw === undefined) return undefined;
+  if (raw === 'all') return 'all';
+  const layers = raw
+    .split(',')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  if (layers.length === 0)
+    throw new InvalidOptionError('--layers', "'all' or a comma-separated list of layer names", raw);
+  return layers;
 }
 
 /** `--preprocess`, validated; undefined when not given. */

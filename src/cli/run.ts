@@ -1,13 +1,17 @@
 /**
- * `facelab run (--photos DIR | --labels FILE.csv | --subset FILE [--actors LIST] [--mirror URL] [--cache DIR]) --out DIR [grid flags]
- * [--json]`: the whole pipeline, resumable. With `--json` the last stdout line is
- * `{"report":path,"accuracy":{"pixels":test,"face":test},"seconds":…,"steps":{step:"ran"|"skipped"}}`.
+ * `facelab run (--photos DIR | --labels FILE.csv | --subset FILE [--actors LIST] [--mirror URL] [--cache DIR]) --out DIR
+ * [--backbone NAME] [--layers all|LIST] [grid flags] [--json]`: the whole pipeline, resumable. With `--json` the last
+ * stdout line is `{"report":path,"accuracy":{"pixels":test,"transfer":test[,"face":test]},"seconds":…,
+ * "steps":{step:"ran"|"skipped"},"dir":…,"backbone":…,"layer":…,"model":head folder}` (`face` only with the face
+ * backbone, the default).
  */
 import { UserError } from '../errors.js';
 import { type PipelineOptions, type PipelineResult, runPipeline } from '../pipeline/run-pipeline.js';
 import type { StepEvent } from '../pipeline/step-runner.js';
+import { DEFAULT_RUN_BACKBONE, RUN_BACKBONES } from '../pipeline/transfer-step.js';
 import type { OnProgress } from '../progress.js';
 import { REFERENCE_GRID } from '../train/grid-search.js';
+import type { BackboneKind } from '../transfer/backbones.js';
 import {
   type FlagSpec,
   intFlag,
@@ -20,6 +24,7 @@ import {
   requireString,
 } from './args.js';
 import type { Command } from './command.js';
+import { backboneHelp, layersFlag } from './features.js';
 import { printJson, say } from './output.js';
 import { pipelineDisplay } from './run-progress.js';
 import { handleStopSignals, SIGNAL_EXIT } from './stop-signals.js';
@@ -73,18 +78,34 @@ const flags: Record<string, FlagSpec> = {
   mirror: { type: 'string', help: 'fetch URL/HOST/PATH?QUERY instead of each http(s)://HOST/PATH?QUERY' },
   cache: { type: 'string', help: 'download cache folder', default: 'OUT/cache' },
   out: { type: 'string', help: 'run folder (created; a re-run resumes it)' },
+  backbone: {
+    type: 'string',
+    help: `backbone of the transfer step: ${RUN_BACKBONES.join(', ')} (what each was trained on: below)`,
+    default: DEFAULT_RUN_BACKBONE,
+  },
+  layers: {
+    type: 'string',
+    value: 'all|L1,L2,…',
+    help: "train the transfer head on each layer (all: the backbone's tap points below) and keep the best by validation accuracy",
+    default: "the backbone's default layer",
+  },
   ...pipelineFlags(RUN_DEFAULTS),
 };
 
 const USAGE =
-  '(--photos DIR | --labels FILE.csv | --subset FILE [--actors LIST] [--mirror URL] [--cache DIR]) --out DIR [--epochs LIST] [--batch LIST] [--hidden LIST] [--lr LIST] [--json]';
+  '(--photos DIR | --labels FILE.csv | --subset FILE [--actors LIST] [--mirror URL] [--cache DIR]) --out DIR [--backbone NAME] [--layers all|LIST] [--epochs LIST] [--batch LIST] [--hidden LIST] [--lr LIST] [--json]';
 const DESCRIPTION = `Runs download (for a FaceScrub list; none for --photos or --labels) -> prepare (faces found
 where no box is given, 32 and 227 px crops, aligned crops) -> grid search (the reference grid unless
---epochs/--batch/--hidden/--lr shrink it) -> hidden units of every actor -> transfer with the face
-backbone -> report.html, all into OUT. OUT/run.json records each step; a re-run skips the steps
-whose outputs are complete and newer than their inputs and were made with the same options, and
-a killed run resumes where it stopped (downloaded photos and finished grid runs are kept).
-Ctrl-C stops at the next safe point. Prints where the report is.`;
+--epochs/--batch/--hidden/--lr shrink it) -> hidden units of every actor -> transfer (the head on
+a backbone's features, --backbone, face by default; OUT/transfer/head-<backbone>-<layer>/model.onnx
+takes crops) -> report.html, all into OUT. OUT/run.json records each step; a re-run skips the steps
+whose outputs are complete and newer than their inputs and were made with the same options (another
+--backbone or --layers redoes the transfer and the report), and a killed run resumes where it
+stopped (downloaded photos and finished grid runs are kept). Ctrl-C stops at the next safe point.
+Prints where the report is.
+Backbones, what they were trained on, and their --layers all tap points (shallow to deep; alexnet
+and onnx need a weights file: facelab transfer --weights):
+${backboneHelp(RUN_BACKBONES)}`;
 
 /** Reads the shared pipeline flags into `runPipeline` options. */
 export function pipelineFlagOptions(
@@ -142,10 +163,12 @@ export async function runWithDisplay(
     .filter(([, outcome]) => outcome === 'ran')
     .map(([step]) => step);
   say(`steps run: ${ran.join(', ') || 'none (everything was up to date)'}`, json);
+  const { transfer } = result;
   say(
-    `test accuracy: raw pixels ${pct(result.accuracy.pixels)}, face backbone ${pct(result.accuracy.face)}`,
+    `test accuracy: raw pixels ${pct(result.accuracy.pixels)}, ${transfer.backbone} backbone (${transfer.layer}) ${pct(result.accuracy.transfer)}`,
     json,
   );
+  say(`transfer model: ${transfer.dir}`, json);
   say(`report: ${result.report}`, json);
   if (json) {
     printJson({
@@ -154,6 +177,9 @@ export async function runWithDisplay(
       seconds: Math.round(result.seconds * 100) / 100,
       steps: result.steps,
       dir: result.dir,
+      backbone: transfer.backbone,
+      layer: transfer.layer,
+      model: transfer.dir,
     });
   }
   return 0;
@@ -178,6 +204,9 @@ export const command: Command = {
     const actors = nameListFlag(values, 'actors');
     const mirror = optionalString(values, 'mirror');
     const cacheDir = optionalString(values, 'cache');
+    // Checked by the pipeline (transferChoice) before any step runs.
+    const backbone = optionalString(values, 'backbone') as BackboneKind | undefined;
+    const layers = layersFlag(values);
     const options: PipelineOptions = {
       ...(list !== undefined ? { list } : {}),
       ...(photosDir !== undefined ? { photosDir } : {}),
@@ -187,6 +216,8 @@ export const command: Command = {
       ...(actors ? { actors } : {}),
       ...(mirror !== undefined ? { mirror } : {}),
       ...(cacheDir !== undefined ? { cacheDir } : {}),
+      ...(backbone !== undefined ? { backbone } : {}),
+      ...(layers !== undefined ? { layers } : {}),
     };
     return runWithDisplay('run', json, (hooks) => runPipeline({ ...options, ...hooks }));
   },

@@ -6,13 +6,21 @@
  */
 
 import { UserError } from '../errors.js';
-import { BACKBONE_KINDS, BACKBONE_LAYERS, BACKBONE_TRAINED_ON } from '../transfer/backbones.js';
+import { BACKBONE_KINDS } from '../transfer/backbones.js';
 import { runLayerSweep, sweepFile } from '../transfer/layer-sweep.js';
 import { runTransfer, type TransferOptions } from '../transfer/transfer.js';
 import { writeTransferLayersFigure } from '../viz/transfer-layers.js';
 import { type FlagSpec, intFlag, numberFlag, optionalString, parseCommand, requireString } from './args.js';
 import type { Command } from './command.js';
-import { ALIGN_FLAG, alignOption, backboneFlag, preprocessFlag, randomWeightsFlag } from './features.js';
+import {
+  ALIGN_FLAG,
+  alignOption,
+  backboneFlag,
+  backboneHelp,
+  layersFlag,
+  preprocessFlag,
+  randomWeightsFlag,
+} from './features.js';
 import { printJson, roundSeconds, say } from './output.js';
 import { progressPrinter } from './progress-bar.js';
 
@@ -56,7 +64,7 @@ head as 'facelab train' on them (same split and hyper-parameters), trains it on 
 baseline (cached too), and prints test accuracy, error and the error reduction of the backbone.
 Each head folder holds model.onnx (the crop in, backbone + head in one graph) and head.onnx (features in).
 Backbones, what they were trained on, and their --layers all tap points (shallow to deep):
-${BACKBONE_KINDS.map((k) => `  ${k.padEnd(9)} ${BACKBONE_TRAINED_ON[k]}${BACKBONE_LAYERS[k].length ? `\n            layers: ${BACKBONE_LAYERS[k].join(' ')}` : ''}`).join('\n')}`;
+${backboneHelp(BACKBONE_KINDS)}`;
 
 /** The `transfer` command. */
 export const command: Command = {
@@ -75,7 +83,7 @@ export const command: Command = {
     const randomWeights = randomWeightsFlag(values);
     const baselineSide = intFlag(values, 'baseline-size', 32, 0, 4096);
     const started = Date.now();
-    const layersFlag = optionalString(values, 'layers');
+    const layers = layersFlag(values);
     const common: TransferOptions = {
       dataDir,
       outDir,
@@ -94,9 +102,9 @@ export const command: Command = {
       ...(values.threads !== undefined ? { threads: intFlag(values, 'threads', 1, 1, 1024) } : {}),
       onProgress: progressPrinter(),
     };
-    if (layersFlag !== undefined) {
+    if (layers !== undefined) {
       if (layer !== undefined) throw new UserError('give either --layer or --layers, not both');
-      return sweepLayers(common, layersFlag, json, started);
+      return sweepLayers(common, layers, json, started);
     }
     const result = await runTransfer({ ...common, ...(layer !== undefined ? { layer } : {}) });
     const seconds = roundSeconds(Date.now() - started);
@@ -156,17 +164,10 @@ export const command: Command = {
 /** `--layers`: the head on each layer, the choice by validation, the figure, the contract's JSON. */
 async function sweepLayers(
   options: TransferOptions,
-  flag: string,
+  layers: 'all' | string[],
   json: boolean,
   started: number,
 ): Promise<number> {
-  const layers =
-    flag === 'all'
-      ? 'all'
-      : flag
-          .split(',')
-          .map((l) => l.trim())
-          .filter((l) => l !== '');
   const sweep = await runLayerSweep({ ...options, layers });
   const figure = await writeTransferLayersFigure({ dir: options.outDir });
   const seconds = roundSeconds(Date.now() - started);

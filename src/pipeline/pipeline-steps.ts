@@ -19,20 +19,17 @@ import { featuresFromImages } from '../train/features.js';
 import { GRID_FILES, runGrid } from '../train/grid-outputs.js';
 import type { GridSelection } from '../train/grid-search.js';
 import { RUN_FILES } from '../train/run-outputs.js';
-import { type HeadOptions, runTransfer } from '../transfer/transfer.js';
+import type { HeadOptions } from '../transfer/transfer.js';
 import { type ActorUnitsResult, writeActorsUnits } from '../viz/actor-units.js';
 import { writeReport } from '../viz/report.js';
 import { actorSlug, type RunLayout } from './run-layout.js';
 import type { PipelineStep } from './step-runner.js';
+import { type TransferChoice, type TransferHead, transferHead, transferStep } from './transfer-step.js';
 
 /** The side of the raw-pixel classifier (the grid's), and the side the face backbone is fed from. */
 export const PIXEL_SIDE = 32;
 /** Prepared crop sides: 32 for the pixel classifier, 227 for backbones (the face one resizes to 150). */
 export const PREPARED_SIDES = [PIXEL_SIDE, 227] as const;
-/** The backbone of the transfer step. */
-export const TRANSFER_BACKBONE = 'face';
-/** Folder of the face head inside RUN/transfer (`runTransfer` names it head-<backbone>-<layer>). */
-export const FACE_HEAD_DIR = 'head-face-descriptor';
 
 /** Everything the steps need, resolved. */
 export interface StepContext {
@@ -54,7 +51,9 @@ export interface StepContext {
     seed: number;
     select: GridSelection;
   };
-  /** Hyper-parameters of the face head and its raw-pixel baseline. */
+  /** The backbone (and layers) of the transfer step. */
+  transfer: TransferChoice;
+  /** Hyper-parameters of the transfer head and its raw-pixel baseline. */
   head: Required<HeadOptions>;
   /** Hidden units shown per actor. */
   unitsTop: number;
@@ -66,32 +65,25 @@ export interface StepContext {
 
 /** The steps in order: download (for a FaceScrub list), prepare, grid, units, transfer, report. */
 export function pipelineSteps(context: StepContext): PipelineStep[] {
+  const { layout } = context;
   return [
     ...(context.list !== undefined ? [downloadStep(context, context.list)] : []),
     prepareStep(context),
     gridStep(context),
     unitsStep(context),
-    transferStep(context),
+    transferStep(context, {
+      baselineSide: PIXEL_SIDE,
+      inputs: [
+        ...PREPARED_SIDES.map((side) => npzPathFor(layout.data, side)),
+        splitManifestPath(layout.data),
+      ],
+    }),
     reportStep(context),
   ];
 }
 
 function progress(context: StepContext): { onProgress?: OnProgress } {
   return context.onProgress ? { onProgress: context.onProgress } : {};
-}
-
-/**
- * Progress that also stops the job at its next progress event once a stop was asked for (for
- * jobs without a signal of their own: feature extraction checks between batches, training
- * between chunks of epochs; both release their ORT sessions on the way out).
- */
-function stoppableProgress(context: StepContext): { onProgress: OnProgress } {
-  return {
-    onProgress: (event) => {
-      context.onProgress?.(event);
-      if (event.kind === 'start' || event.kind === 'advance') context.signal?.throwIfAborted();
-    },
-  };
 }
 
 function downloadStep(context: StepContext, list: string): PipelineStep {
@@ -269,41 +261,6 @@ function unitsStep(context: StepContext): PipelineStep {
   };
 }
 
-function transferStep(context: StepContext): PipelineStep {
-  const { layout } = context;
-  const head = join(layout.transfer, FACE_HEAD_DIR);
-  return {
-    name: 'transfer',
-    options: { backbone: TRANSFER_BACKBONE, head: context.head, baselineSide: PIXEL_SIDE },
-    inputs: () => [
-      ...PREPARED_SIDES.map((side) => npzPathFor(layout.data, side)),
-      splitManifestPath(layout.data),
-    ],
-    outputs: () => [
-      join(layout.transfer, 'comparison.json'),
-      join(layout.transfer, 'baseline.json'),
-      join(head, RUN_FILES.model),
-      join(head, RUN_FILES.metrics),
-    ],
-    async run() {
-      const result = await runTransfer({
-        dataDir: layout.data,
-        outDir: layout.transfer,
-        backbone: TRANSFER_BACKBONE,
-        ...context.head,
-        baselineSide: PIXEL_SIDE,
-        ...(context.threads !== undefined ? { threads: context.threads } : {}),
-        ...stoppableProgress(context),
-      });
-      return {
-        accuracy: result.accuracy,
-        baselineTest: result.baseline?.accuracy.test ?? null,
-        errorReduction: result.errorReduction ?? null,
-      };
-    },
-  };
-}
-
 function reportStep(context: StepContext): PipelineStep {
   const { layout } = context;
   const best = join(layout.grid, GRID_FILES.best);
@@ -331,16 +288,35 @@ async function personFolders(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => join(dir, e.name));
 }
 
-/** Test accuracies of the finished run, read from its files: the grid's chosen model and the face head. */
-export async function runAccuracies(layout: RunLayout): Promise<{ pixels: number; face: number }> {
+/** What a finished run measured: test accuracies of the grid's chosen model and of the transfer head. */
+export interface RunAccuracies {
+  /** Test accuracy of the grid's chosen raw-pixel model. */
+  pixels: number;
+  /** Test accuracy of the transfer head (the chosen layer's, with `--layers`). */
+  transfer: number;
+  /** The same as `transfer`, kept under its old name when the backbone is the default, face. */
+  face?: number;
+}
+
+/** Test accuracies of the finished run, read from its files, and the transfer head they come from. */
+export async function runAccuracies(
+  layout: RunLayout,
+  choice: TransferChoice,
+): Promise<{ accuracy: RunAccuracies; head: TransferHead }> {
   const testOf = async (path: string): Promise<number> => {
     const metrics = JSON.parse(await readFile(path, 'utf8')) as { accuracy?: { test?: unknown } };
     const test = metrics.accuracy?.test;
     if (typeof test !== 'number') throw new UserError(`${path} has no test accuracy`);
     return test;
   };
+  const head = await transferHead(layout, choice);
+  const transfer = await testOf(join(head.dir, RUN_FILES.metrics));
   return {
-    pixels: await testOf(join(layout.grid, GRID_FILES.best, RUN_FILES.metrics)),
-    face: await testOf(join(layout.transfer, FACE_HEAD_DIR, RUN_FILES.metrics)),
+    accuracy: {
+      pixels: await testOf(join(layout.grid, GRID_FILES.best, RUN_FILES.metrics)),
+      transfer,
+      ...(head.backbone === 'face' ? { face: transfer } : {}),
+    },
+    head,
   };
 }

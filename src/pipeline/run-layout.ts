@@ -6,7 +6,7 @@
  *   RUN/data/         prepared crops (faces_32.npz, faces_227.npz) and split.json
  *   RUN/grid/         grid search: grid.csv, grid.json, heat-map, best/, runs/
  *   RUN/units/        units.json and one <actor-slug>.png per actor
- *   RUN/transfer/     face-backbone transfer: comparison.json, baseline.json, head-…/
+ *   RUN/transfer/     transfer (face backbone unless --backbone): comparison.json, baseline.json, head-<backbone>-<layer>/
  *   RUN/report.html   the report
  */
 import { readdir } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * `facelab run` as a library call: download → prepare (32 and 227 px) → grid search → hidden
- * units of every actor → face-backbone transfer → report, in one run folder (`run-layout.ts`),
+ * units of every actor → transfer (the face backbone unless another is given) → report, in one run folder (`run-layout.ts`),
  * each step skipped when its outputs are complete and current (`step-runner.ts`), the whole run
  * resumable after a kill at any point.
  */
@@ -10,13 +10,15 @@ import { parseMirrorBase } from '../data/mirror-url.js';
 import { InvalidOptionError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { type GridSelection, REFERENCE_GRID } from '../train/grid-search.js';
+import type { BackboneKind } from '../transfer/backbones.js';
 import type { HeadOptions } from '../transfer/transfer.js';
 import { positiveInteger } from '../validate.js';
-import { pipelineSteps, runAccuracies, type StepContext } from './pipeline-steps.js';
+import { pipelineSteps, type RunAccuracies, runAccuracies, type StepContext } from './pipeline-steps.js';
 import { checkRunFolder, runLayout } from './run-layout.js';
 import { acquireRunLock } from './run-lock.js';
 import { type RunState, readRunState, type StepName, type StepOutcome, writeRunState } from './run-state.js';
 import { runSteps, type StepEvent } from './step-runner.js';
+import { checkTransferLayers, type TransferHead, transferChoice } from './transfer-step.js';
 
 /** The grid searched by the pipeline; any list left out is the reference grid's. */
 export interface PipelineGrid {
@@ -52,7 +54,18 @@ export interface PipelineOptions {
   seed?: number;
   /** Seed of the train/val/test split. Default 1 (the reference's). */
   splitSeed?: number;
-  /** Hyper-parameters of the face head and its raw-pixel baseline. Default 200 epochs, batch 32, hidden 300, lr 1e-3. */
+  /**
+   * Backbone of the transfer step: one of `RUN_BACKBONES` (those whose weights ship inside
+   * facelab's packages; AlexNet and ONNX files go through `runTransfer`). Default 'face'.
+   */
+  backbone?: BackboneKind;
+  /**
+   * Train the transfer head on each of these backbone layers ('all': the backbone's documented
+   * tap points) and keep the one with the best validation accuracy. Default: the backbone's
+   * default layer only.
+   */
+  layers?: readonly string[] | 'all';
+  /** Hyper-parameters of the transfer head and its raw-pixel baseline. Default 200 epochs, batch 32, hidden 300, lr 1e-3. */
   head?: Omit<HeadOptions, 'seed'>;
   /** Hidden units drawn per actor. Default 3. */
   unitsTop?: number;
@@ -81,8 +94,10 @@ export interface PipelineResult {
   dir: string;
   /** `report.html`. */
   report: string;
-  /** Test accuracy of the grid's chosen raw-pixel model and of the face-backbone head. */
-  accuracy: { pixels: number; face: number };
+  /** Test accuracy of the grid's chosen raw-pixel model and of the transfer head (also as `face` for the face backbone). */
+  accuracy: RunAccuracies;
+  /** The transfer head: backbone, layer (the chosen one with `layers`) and folder (its `model.onnx` takes crops). */
+  transfer: TransferHead;
   /** What happened to each step in this invocation. */
   steps: Record<StepName, StepOutcome>;
   /** Wall-clock seconds of this invocation. */
@@ -94,7 +109,7 @@ export interface PipelineResult {
  *
  * @example
  * const r = await runPipeline({ list: 'faces_subset.txt', out: 'runs/six', actors: ['Bill Hader', 'Steve Carell'] });
- * r.report; r.accuracy.face;
+ * r.report; r.accuracy.transfer; r.transfer.dir; // RUN/transfer/head-face-descriptor
  */
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const started = Date.now();
@@ -109,6 +124,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   }
   const layout = runLayout(options.out, options.cacheDir);
   const context = stepContext(options, list, layout);
+  await checkTransferLayers(context.transfer);
   await checkRunFolder(layout, options.folderExtras);
   const lock = options.lockHeld ? undefined : await acquireRunLock(layout.lock, layout.root);
   try {
@@ -132,10 +148,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onStep ? { onStep: options.onStep } : {}),
     });
+    const measured = await runAccuracies(layout, context.transfer);
     return {
       dir: layout.root,
       report: layout.report,
-      accuracy: await runAccuracies(layout),
+      accuracy: measured.accuracy,
+      transfer: measured.head,
       steps: steps as Record<StepName, StepOutcome>,
       seconds: (Date.now() - started) / 1000,
     };
@@ -175,6 +193,7 @@ function stepContext(options: PipelineOptions, list: string, layout: StepContext
       seed: options.seed ?? 0,
       select,
     },
+    transfer: transferChoice(options.backbone, options.layers),
     head,
     unitsTop,
     workers: options.workers,
@@ -192,6 +211,7 @@ function describeOptions(context: StepContext): Record<string, unknown> {
     cache: context.layout.cache,
     splitSeed: context.splitSeed,
     grid: context.grid,
+    transfer: context.transfer,
     head: context.head,
     unitsTop: context.unitsTop,
     workers: context.workers ?? null,

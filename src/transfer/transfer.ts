@@ -112,7 +112,7 @@ export async function runTransfer(options: TransferOptions): Promise<TransferRes
   const threads = options.threads === undefined ? {} : { threads: options.threads };
   const progress = onProgress ? { onProgress } : {};
   const layer = options.layer ?? DEFAULT_LAYERS[options.backbone];
-  const name = `${slug(options.backbone, options.weights)}-${slug(layer)}`;
+  const name = transferName(options.backbone, layer, options.weights);
   const featurePath = join(outDir, `features-${name}.npz`);
   const features = await computeFeatures({ ...options, out: featurePath, reuse: true, ...progress });
 
@@ -302,6 +302,17 @@ function definedOnly(options: HeadOptions): HeadOptions {
     if (value !== undefined) out[key] = value;
   }
   return out;
+}
+
+/**
+ * The `<backbone>-<layer>` part of the file names `runTransfer` writes (`features-…npz`,
+ * `head-…/`, `grid-…/`), file-name safe; an `onnx` backbone is named after its weights file.
+ *
+ * @example
+ * transferName('ssd', 'conv11_grid'); // 'ssd-conv11_grid' (the head is in OUT/head-ssd-conv11_grid)
+ */
+export function transferName(backbone: string, layer: string, weights?: string): string {
+  return `${slug(backbone, weights)}-${slug(layer)}`;
 }
 
 /** A file-name-safe form of a backbone or layer name. */
