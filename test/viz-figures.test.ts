@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidOptionError } from '../src/errors.js';
+import type { LayerSweep } from '../src/transfer/layer-sweep.js';
 import { perActorAccuracySvg } from '../src/viz/bar-chart.js';
 import { bluesColor, hex } from '../src/viz/colormap.js';
 import { confusionMatrixSvg } from '../src/viz/confusion-matrix.js';
@@ -11,6 +12,7 @@ import { imageGridSvg } from '../src/viz/image-grid.js';
 import { learningCurveSvg } from '../src/viz/learning-curve.js';
 import { svgToPng } from '../src/viz/rasterize.js';
 import { theme } from '../src/viz/theme.js';
+import { transferLayersSvg } from '../src/viz/transfer-layers.js';
 import {
   countDark,
   countPixels,
@@ -268,4 +270,67 @@ test('svgToPng rejects a bad width', async () => {
     svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>', { width: 0 }),
     /for width/,
   );
+});
+
+test('transfer layers: every layer named under the axis per backbone, the baseline and each choice in the legend', async () => {
+  const baseline = {
+    method: 'raw pixels 32 px',
+    features: 3072,
+    accuracy: { train: 1, val: 0.875, test: 0.829 },
+    testError: 0.171,
+  };
+  const sweep = (backbone: string, layers: [string, number, number][], chosen: string): LayerSweep => {
+    const best = layers.find(([l]) => l === chosen)!;
+    return {
+      backbone,
+      trainedOn: 'a task',
+      layers: layers.map(([layer, val, test]) => ({ layer, features: 10, train: 1, val, test })),
+      chosen,
+      accuracy: { train: 1, val: best[1], test: best[2] },
+      baseline,
+      errorReduction: 0.5,
+      chosenDir: '/x',
+      seconds: 1,
+    };
+  };
+  const ssd = sweep(
+    'ssd',
+    [
+      ['conv5_pool', 0.81, 0.84],
+      ['conv7_grid', 0.952, 0.962],
+      ['conv13', 0.8, 0.78],
+    ],
+    'conv7_grid',
+  );
+  const agegender = sweep(
+    'agegender',
+    [
+      ['reduction1', 0.952, 0.924],
+      ['features', 0.7, 0.72],
+    ],
+    'reduction1',
+  );
+  const one = transferLayersSvg([ssd]);
+  const two = transferLayersSvg([ssd, agegender]);
+  await render(two, 'transfer layers');
+  const titles = (svg: string) => [...svg.matchAll(/<g><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+  assert.deepEqual(titles(one), [
+    'ssd conv5_pool',
+    'ssd conv7_grid',
+    'ssd conv13',
+    'raw pixels 32 px: test 0.829 (the baseline)',
+    'ssd: validation (solid), test (dashed); chosen by validation: conv7_grid (validation 0.952, test 0.962)',
+  ]);
+  assert.deepEqual(titles(two).slice(3, 5), ['agegender reduction1', 'agegender features']);
+  assert.match(
+    titles(two).at(-1)!,
+    /^agegender: .* chosen by validation: reduction1 \(validation 0\.952, test 0\.924\)$/,
+  );
+  // A second backbone adds a legend row and a row of names: the figure grows instead of crowding.
+  assert.ok(
+    svgSize(two).height > svgSize(one).height + 30,
+    `${svgSize(one).height} → ${svgSize(two).height}`,
+  );
+  // The chosen layer of each backbone is circled.
+  assert.equal([...two.matchAll(/<circle [^>]*r="8" fill="none"/g)].length, 2);
 });
