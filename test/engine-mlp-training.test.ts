@@ -1,13 +1,22 @@
 /**
- * The training graph (epoch loop with mini-batch forward, softmax cross-entropy, backward, Adam)
- * against the plain float64 TypeScript reference in helpers/mlp-reference.ts, on small sizes:
+ * Both trainers — `ort` (the training graph: epoch loop with mini-batch forward, softmax
+ * cross-entropy, backward, Adam, all in ORT) and `native` (ORT gradients per step + the fused
+ * Adam kernel built at install) — against the plain float64 TypeScript reference in
+ * helpers/mlp-reference.ts, on small sizes:
  * D 12, H 5, K 3, N 10 training rows + 4 evaluated rows, batch 4 (steps of 4, 4 and a partial 2).
- * Tolerance: parameters and moments within 1e-5 absolute (float32 against float64).
+ * Tolerance: parameters and moments within 1e-5 absolute (float32 against float64). The native
+ * kernel must be built (`npm run build:native`): CI tests both paths, so a missing kernel fails here.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { MlpParams } from '../src/engine/mlp-layers.js';
-import { MlpTrainingSession } from '../src/engine/mlp-training-session.js';
+import {
+  createMlpTrainingEngine,
+  type MlpTrainingEngine,
+  type MlpTrainingEngineOptions,
+  type TrainingEngineKind,
+  type TrainingState,
+} from '../src/engine/mlp-training-engine.js';
 import { createRng, shuffleInPlace } from '../src/random.js';
 import {
   maxAbsDiff,
@@ -45,42 +54,29 @@ const orders = Array.from({ length: 5 }, () =>
 );
 const int64 = (rows: number[][]): BigInt64Array => BigInt64Array.from(rows.flat(), (v) => BigInt(v));
 
-let batch4: MlpTrainingSession;
-let fullBatch: MlpTrainingSession;
-let blocked: MlpTrainingSession;
+for (const engine of ['ort', 'native'] as const) describe(`${engine} trainer`, () => trainerTests(engine));
 
-before(async () => {
-  batch4 = await MlpTrainingSession.create({ ...shape, trainCount: N, rowCount: ROWS, batch: 4, threads: 1 });
-  fullBatch = await MlpTrainingSession.create({
-    ...shape,
-    trainCount: N,
-    rowCount: ROWS,
-    batch: N,
-    threads: 1,
-  });
-  // w1 in row blocks of 2 and 3 hidden units, each with its own Adam update.
-  blocked = await MlpTrainingSession.create({
+async function load(
+  engine: TrainingEngineKind,
+  options: Partial<MlpTrainingEngineOptions>,
+): Promise<MlpTrainingEngine> {
+  const session = await createMlpTrainingEngine({
     ...shape,
     trainCount: N,
     rowCount: ROWS,
     batch: 4,
     threads: 1,
-    blocks: 2,
+    engine,
+    ...options,
   });
-  batch4.setData(x, labels);
-  fullBatch.setData(x, labels);
-  blocked.setData(x, labels);
-});
-
-after(async () => {
-  await batch4.dispose();
-  await fullBatch.dispose();
-  await blocked.dispose();
-});
+  assert.equal(session.kind, engine);
+  session.setData(x, labels);
+  return session;
+}
 
 function assertCloseToReference(
-  session: MlpTrainingSession,
-  state: Parameters<MlpTrainingSession['params']>[0],
+  session: MlpTrainingEngine,
+  state: TrainingState,
   ref: RefParams,
   adam: RefAdam,
   where: string,
@@ -99,122 +95,142 @@ function assertCloseToReference(
   });
 }
 
-test('one Adam step (one full batch) matches the reference', async () => {
-  const out = await fullBatch.run({
-    state: fullBatch.initialState(initial),
-    orders: int64([orders[0]!]),
-    evaluate: [true],
-    lr: 0.01,
-  });
-  const ref = toRef(initial);
-  const adam = refAdamState(ref);
-  const losses = refTrain(shape, ref, adam, x, labels, [orders[0]!], N, 0.01);
-  assert.equal(out.state.steps, 1);
-  assert.ok(Math.abs(out.loss[0]! - losses[0]!) <= 1e-6, `loss ${out.loss[0]} vs reference ${losses[0]}`);
-  assertCloseToReference(fullBatch, out.state, ref, adam, 'after 1 step');
-  // The first Adam step moves every parameter with a non-zero gradient by ±lr.
-  const moved = maxAbsDiff(fullBatch.params(out.state).w1, initial.w1);
-  assert.ok(Math.abs(moved.max - 0.01) < 1e-6, `largest first-step move ${moved.max}, expected lr 0.01`);
-});
+function trainerTests(engine: TrainingEngineKind): void {
+  let batch4: MlpTrainingEngine;
+  let fullBatch: MlpTrainingEngine;
+  let blocked: MlpTrainingEngine;
 
-test('three epochs of mini-batches with a partial last batch match the reference', async () => {
-  const out = await batch4.run({
-    state: batch4.initialState(initial),
-    orders: int64(orders.slice(0, 3)),
-    evaluate: [true, false, true],
-    lr: 0.003,
+  before(async () => {
+    batch4 = await load(engine, {});
+    fullBatch = await load(engine, { batch: N });
+    // w1 in row blocks of 2 and 3 hidden units, each with its own Adam update (the ORT trainer;
+    // the native one keeps w1 whole and ignores blocks).
+    blocked = await load(engine, { blocks: 2 });
   });
-  const ref = toRef(initial);
-  const adam = refAdamState(ref);
-  const losses = refTrain(shape, ref, adam, x, labels, orders.slice(0, 3), 4, 0.003);
-  assert.equal(out.state.steps, 9, '3 epochs of ⌈10/4⌉ = 3 steps');
-  assert.equal(adam.step, 9);
-  for (const [e, l] of losses.entries()) {
-    assert.ok(Math.abs(out.loss[e]! - l) <= 1e-5, `epoch ${e + 1} loss ${out.loss[e]} vs ${l}`);
-  }
-  assertCloseToReference(batch4, out.state, ref, adam, 'after 3 epochs');
-  const predicted = Array.from(out.predictions.subarray(2 * ROWS), Number);
-  assert.deepEqual(predicted, refPredict(shape, ref, x, ROWS), 'predictions after epoch 3');
-  assert.ok(
-    out.predictions.subarray(ROWS, 2 * ROWS).every((p) => p === -1n),
-    'epoch 2 was not evaluated: all −1',
-  );
-});
 
-test('chunks of epochs continue exactly where the previous chunk stopped (bit for bit)', async () => {
-  const whole = await batch4.run({
-    state: batch4.initialState(initial),
-    orders: int64(orders),
-    evaluate: [false, false, false, false, true],
-    lr: 0.01,
+  after(async () => {
+    await batch4.dispose();
+    await fullBatch.dispose();
+    await blocked.dispose();
   });
-  const first = await batch4.run({
-    state: batch4.initialState(initial),
-    orders: int64(orders.slice(0, 2)),
-    evaluate: [false, false],
-    lr: 0.01,
-  });
-  const rest = await batch4.run({
-    state: first.state,
-    orders: int64(orders.slice(2)),
-    evaluate: [false, false, true],
-    lr: 0.01,
-  });
-  assert.equal(rest.state.steps, whole.state.steps);
-  for (const [i, t] of whole.state.tensors.entries())
-    assert.deepEqual(rest.state.tensors[i], t, `state tensor ${i}`);
-  assert.deepEqual(rest.predictions.subarray(2 * ROWS), whole.predictions.subarray(4 * ROWS));
-  // And the same run again gives the same bits.
-  const again = await batch4.run({
-    state: batch4.initialState(initial),
-    orders: int64(orders),
-    evaluate: [false, false, false, false, true],
-    lr: 0.01,
-  });
-  for (const [i, t] of whole.state.tensors.entries()) {
-    assert.deepEqual(again.state.tensors[i], t, `repeat: state tensor ${i}`);
-  }
-});
 
-test('five epochs at a large learning rate stay within tolerance of the reference', async () => {
-  const out = await batch4.run({
-    state: batch4.initialState(initial),
-    orders: int64(orders),
-    evaluate: [false, false, false, false, true],
-    lr: 0.05,
-  });
-  const ref = toRef(initial);
-  const adam = refAdamState(ref);
-  refTrain(shape, ref, adam, x, labels, orders, 4, 0.05);
-  assertCloseToReference(batch4, out.state, ref, adam, 'after 5 epochs at lr 0.05');
-});
-
-test('w1 in row blocks trains the same as in one block (reference tolerance)', async () => {
-  const out = await blocked.run({
-    state: blocked.initialState(initial),
-    orders: int64(orders.slice(0, 3)),
-    evaluate: [false, false, true],
-    lr: 0.01,
-  });
-  const ref = toRef(initial);
-  const adam = refAdamState(ref);
-  refTrain(shape, ref, adam, x, labels, orders.slice(0, 3), 4, 0.01);
-  assertCloseToReference(blocked, out.state, ref, adam, 'blocked, after 3 epochs');
-  assert.deepEqual(Array.from(out.predictions.subarray(2 * ROWS), Number), refPredict(shape, ref, x, ROWS));
-  // The state round-trips: initialState then params gives the parameters back.
-  assert.deepEqual(blocked.params(blocked.initialState(initial)), initial);
-});
-
-test('wrong sizes are refused with the numbers in the message', async () => {
-  assert.throws(() => batch4.setData(new Float32Array(5), labels), /Expected 14 rows of 12 values/);
-  assert.throws(() => batch4.initialState({ ...initial, hidden: 6 }), /12→5→3 network but received 12→6→3/);
-  await assert.rejects(
-    batch4.run({
-      state: batch4.initialState(initial),
-      orders: int64([orders[0]!.slice(0, 5)]),
+  test('one Adam step (one full batch) matches the reference', async () => {
+    const out = await fullBatch.run({
+      state: fullBatch.initialState(initial),
+      orders: int64([orders[0]!]),
       evaluate: [true],
       lr: 0.01,
-    }),
-    /Expected 1 orders of 10 rows but received 5/,
-  );
-});
+    });
+    const ref = toRef(initial);
+    const adam = refAdamState(ref);
+    const losses = refTrain(shape, ref, adam, x, labels, [orders[0]!], N, 0.01);
+    assert.equal(out.state.steps, 1);
+    assert.ok(Math.abs(out.loss[0]! - losses[0]!) <= 1e-6, `loss ${out.loss[0]} vs reference ${losses[0]}`);
+    assertCloseToReference(fullBatch, out.state, ref, adam, 'after 1 step');
+    // The first Adam step moves every parameter with a non-zero gradient by ±lr.
+    const moved = maxAbsDiff(fullBatch.params(out.state).w1, initial.w1);
+    assert.ok(Math.abs(moved.max - 0.01) < 1e-6, `largest first-step move ${moved.max}, expected lr 0.01`);
+  });
+
+  test('three epochs of mini-batches with a partial last batch match the reference', async () => {
+    const out = await batch4.run({
+      state: batch4.initialState(initial),
+      orders: int64(orders.slice(0, 3)),
+      evaluate: [true, false, true],
+      lr: 0.003,
+    });
+    const ref = toRef(initial);
+    const adam = refAdamState(ref);
+    const losses = refTrain(shape, ref, adam, x, labels, orders.slice(0, 3), 4, 0.003);
+    assert.equal(out.state.steps, 9, '3 epochs of ⌈10/4⌉ = 3 steps');
+    assert.equal(adam.step, 9);
+    for (const [e, l] of losses.entries()) {
+      assert.ok(Math.abs(out.loss[e]! - l) <= 1e-5, `epoch ${e + 1} loss ${out.loss[e]} vs ${l}`);
+    }
+    assertCloseToReference(batch4, out.state, ref, adam, 'after 3 epochs');
+    const predicted = Array.from(out.predictions.subarray(2 * ROWS), Number);
+    assert.deepEqual(predicted, refPredict(shape, ref, x, ROWS), 'predictions after epoch 3');
+    assert.ok(
+      out.predictions.subarray(ROWS, 2 * ROWS).every((p) => p === -1n),
+      'epoch 2 was not evaluated: all −1',
+    );
+  });
+
+  test('chunks of epochs continue exactly where the previous chunk stopped (bit for bit)', async () => {
+    const whole = await batch4.run({
+      state: batch4.initialState(initial),
+      orders: int64(orders),
+      evaluate: [false, false, false, false, true],
+      lr: 0.01,
+    });
+    const first = await batch4.run({
+      state: batch4.initialState(initial),
+      orders: int64(orders.slice(0, 2)),
+      evaluate: [false, false],
+      lr: 0.01,
+    });
+    const rest = await batch4.run({
+      state: first.state,
+      orders: int64(orders.slice(2)),
+      evaluate: [false, false, true],
+      lr: 0.01,
+    });
+    assert.equal(rest.state.steps, whole.state.steps);
+    for (const [i, t] of whole.state.tensors.entries())
+      assert.deepEqual(rest.state.tensors[i], t, `state tensor ${i}`);
+    assert.deepEqual(rest.predictions.subarray(2 * ROWS), whole.predictions.subarray(4 * ROWS));
+    // And the same run again gives the same bits.
+    const again = await batch4.run({
+      state: batch4.initialState(initial),
+      orders: int64(orders),
+      evaluate: [false, false, false, false, true],
+      lr: 0.01,
+    });
+    for (const [i, t] of whole.state.tensors.entries()) {
+      assert.deepEqual(again.state.tensors[i], t, `repeat: state tensor ${i}`);
+    }
+  });
+
+  test('five epochs at a large learning rate stay within tolerance of the reference', async () => {
+    const out = await batch4.run({
+      state: batch4.initialState(initial),
+      orders: int64(orders),
+      evaluate: [false, false, false, false, true],
+      lr: 0.05,
+    });
+    const ref = toRef(initial);
+    const adam = refAdamState(ref);
+    refTrain(shape, ref, adam, x, labels, orders, 4, 0.05);
+    assertCloseToReference(batch4, out.state, ref, adam, 'after 5 epochs at lr 0.05');
+  });
+
+  test('w1 in row blocks trains the same as in one block (reference tolerance)', async () => {
+    const out = await blocked.run({
+      state: blocked.initialState(initial),
+      orders: int64(orders.slice(0, 3)),
+      evaluate: [false, false, true],
+      lr: 0.01,
+    });
+    const ref = toRef(initial);
+    const adam = refAdamState(ref);
+    refTrain(shape, ref, adam, x, labels, orders.slice(0, 3), 4, 0.01);
+    assertCloseToReference(blocked, out.state, ref, adam, 'blocked, after 3 epochs');
+    assert.deepEqual(Array.from(out.predictions.subarray(2 * ROWS), Number), refPredict(shape, ref, x, ROWS));
+    // The state round-trips: initialState then params gives the parameters back.
+    assert.deepEqual(blocked.params(blocked.initialState(initial)), initial);
+  });
+
+  test('wrong sizes are refused with the numbers in the message', async () => {
+    assert.throws(() => batch4.setData(new Float32Array(5), labels), /Expected 14 rows of 12 values/);
+    assert.throws(() => batch4.initialState({ ...initial, hidden: 6 }), /12→5→3 network but received 12→6→3/);
+    await assert.rejects(
+      batch4.run({
+        state: batch4.initialState(initial),
+        orders: int64([orders[0]!.slice(0, 5)]),
+        evaluate: [true],
+        lr: 0.01,
+      }),
+      /Expected 1 orders of 10 rows but received 5/,
+    );
+  });
+}

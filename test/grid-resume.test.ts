@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { resolveTrainingEngine } from '../src/engine/mlp-training-engine.js';
 import type { ProgressEvent } from '../src/progress.js';
 import { GRID_FILES, runGrid } from '../src/train/grid-outputs.js';
 import { featureSetFingerprint, GridRunStore } from '../src/train/grid-run-store.js';
@@ -181,12 +182,27 @@ test('stored runs of another seed, other data or other threads are not used, and
   const back = await gridSearch(otherData, { ...grid, seed: 5, threads: 2, workers: 1, runsDir });
   assert.equal(back.reusedRuns, RUNS, 'the replaced runs serve the latest configuration');
   assert.deepEqual(back.points, otherThreads.points);
+  const otherEngine = await gridSearch(otherData, {
+    ...grid,
+    seed: 5,
+    threads: 2,
+    workers: 1,
+    runsDir,
+    engine: 'ort',
+  });
+  assert.equal(otherEngine.engine, 'ort');
+  assert.equal(otherEngine.reusedRuns, 0, 'same data, seed and threads, the other trainer');
 });
 
 test('a damaged run file is retrained; a grid of fewer epoch counts reuses longer runs', async () => {
   const runsDir = join(temp, 'damaged');
   await gridSearch(data, { ...grid, workers: 1, runsDir });
-  const store = new GridRunStore(runsDir, { data: featureSetFingerprint(data), seed: 4, threads: 1 });
+  const store = new GridRunStore(runsDir, {
+    data: featureSetFingerprint(data),
+    seed: 4,
+    threads: 1,
+    engine: resolveTrainingEngine(),
+  });
   const task = { id: 0, batch: 8, hidden: 6, lr: 1e-3, epochs: 8, checkpoints: [3, 8], seed: 4 };
   const path = store.pathOf(task);
   const text = await readFile(path, 'utf8');

@@ -23,7 +23,7 @@ import {
 import type { Command } from './command.js';
 import { printJson, roundSeconds, say } from './output.js';
 import { progressPrinter } from './progress-bar.js';
-import { dataFlags } from './train.js';
+import { dataFlags, engineFlag } from './train.js';
 
 const flags: Record<string, FlagSpec> = {
   ...dataFlags,
@@ -50,7 +50,7 @@ const flags: Record<string, FlagSpec> = {
 };
 
 const USAGE =
-  '--data DIR [--size 32] [--epochs 20,100,200] [--batch 32,64,128] [--hidden 100,200,300] [--lr 1e-4,1e-3,1e-2] [--select val|test] [--workers N] [--threads N] --out DIR [--json]';
+  '--data DIR [--size 32] [--epochs 20,100,200] [--batch 32,64,128] [--hidden 100,200,300] [--lr 1e-4,1e-3,1e-2] [--select val|test] [--workers N] [--threads N] [--engine auto|native|ort] --out DIR [--json]';
 const DESCRIPTION = `Trains every batch × hidden × lr once, to the largest epoch count, and reads the accuracies at
 each requested epoch count on the way (a shorter run is a prefix of a longer one with the same
 seed): the default 81 points take 27 runs, spread over worker threads. Chooses the point with the
@@ -81,6 +81,7 @@ export const command: Command = {
       lr: numberListFlag(values, 'lr', [...REFERENCE_GRID.lr]),
     };
     const seed = intFlag(values, 'seed', 0, 0, 0xffffffff);
+    const engine = engineFlag(values);
 
     const started = Date.now();
     const data = featuresFromImages(await loadPrepared(dataDir, side));
@@ -90,6 +91,7 @@ export const command: Command = {
       select,
       workers,
       ...(threads === undefined ? {} : { threads }),
+      engine,
       dir: outDir,
       input: { kind: 'image', side },
       extra: { data: resolve(dataDir) },

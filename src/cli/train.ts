@@ -8,10 +8,20 @@
  */
 import { resolve } from 'node:path';
 import { loadPrepared } from '../data/dataset.js';
+import { TRAINING_ENGINES, type TrainingEngineChoice } from '../engine/mlp-training-engine.js';
+import { InvalidOptionError } from '../errors.js';
 import { trainClassifier } from '../train/classifier-trainer.js';
 import { featuresFromImages } from '../train/features.js';
 import { RUN_FILES, writeRunOutputs } from '../train/run-outputs.js';
-import { type FlagSpec, intFlag, numberFlag, parseCommand, requireString } from './args.js';
+import {
+  type FlagSpec,
+  intFlag,
+  numberFlag,
+  optionalString,
+  type ParsedArgs,
+  parseCommand,
+  requireString,
+} from './args.js';
 import type { Command } from './command.js';
 import { printJson, roundSeconds, say } from './output.js';
 import { progressPrinter } from './progress-bar.js';
@@ -27,7 +37,22 @@ export const dataFlags: Record<string, FlagSpec> = {
     help: 'ORT threads per training session (the same seed and thread count give the same bits)',
     default: 'one per core',
   },
+  engine: {
+    type: 'string',
+    value: 'NAME',
+    help: "trainer: 'native' (ORT gradients + the fused Adam kernel built at install), 'ort' (all in ONNX Runtime), or 'auto' (native when built)",
+    default: 'auto',
+  },
 };
+
+/** The `--engine` flag's value, checked. */
+export function engineFlag(values: ParsedArgs['values']): TrainingEngineChoice {
+  const engine = optionalString(values, 'engine') ?? 'auto';
+  if (!(TRAINING_ENGINES as readonly string[]).includes(engine)) {
+    throw new InvalidOptionError('--engine', `one of ${TRAINING_ENGINES.join(', ')}`, engine);
+  }
+  return engine as TrainingEngineChoice;
+}
 
 const flags: Record<string, FlagSpec> = {
   ...dataFlags,
@@ -38,7 +63,7 @@ const flags: Record<string, FlagSpec> = {
 };
 
 const USAGE =
-  '--data DIR [--size 32] [--epochs 200] [--batch 32] [--hidden 300] [--lr 1e-3] [--seed 0] [--threads N] --out DIR [--json]';
+  '--data DIR [--size 32] [--epochs 200] [--batch 32] [--hidden 300] [--lr 1e-3] [--seed 0] [--threads N] [--engine auto|native|ort] --out DIR [--json]';
 const DESCRIPTION = `Trains Linear(side·side·3 → hidden) → ReLU → Linear(hidden → actors) with softmax cross-entropy
 and Adam (PyTorch semantics), weights from normal(0, 0.03) and a seeded shuffle per epoch, on the
 training part; reports train/validation/test accuracy after every epoch. Writes model.onnx (raw
@@ -62,6 +87,7 @@ export const command: Command = {
     const lr = numberFlag(values, 'lr', 1e-3);
     const seed = intFlag(values, 'seed', 0, 0, 0xffffffff);
     const threads = values.threads === undefined ? undefined : intFlag(values, 'threads', 1, 1, 1024);
+    const engine = engineFlag(values);
 
     const started = Date.now();
     const data = featuresFromImages(await loadPrepared(dataDir, side));
@@ -72,6 +98,7 @@ export const command: Command = {
       lr,
       seed,
       ...(threads === undefined ? {} : { threads }),
+      engine,
       onProgress: progressPrinter(),
     });
     await writeRunOutputs({

@@ -28,7 +28,17 @@ import {
   adamGraphConstants,
   emitAdamUpdate,
 } from './adam-update.js';
+import {
+  type BlockParams,
+  emitGradients,
+  forward,
+  headLength,
+  paramViews,
+  w1Blocks,
+} from './mlp-graph-parts.js';
 import { GraphBuilder } from './onnx-builder.js';
+
+export { defaultBlocks, headLength, w1Blocks } from './mlp-graph-parts.js';
 
 /** Sizes fixed when the graph is built (one graph per batch size and network shape). */
 export interface MlpTrainingModelOptions {
@@ -50,25 +60,6 @@ export interface MlpTrainingModelOptions {
   blocks?: number;
 }
 
-/** Rows of w1 in each block: H split into `blocks` near-equal parts. */
-export function w1Blocks(o: Pick<MlpTrainingModelOptions, 'hidden' | 'inputDim' | 'blocks'>): number[] {
-  const blocks = Math.max(1, Math.min(o.hidden, o.blocks ?? defaultBlocks(o)));
-  return Array.from(
-    { length: blocks },
-    (_, k) => Math.floor(((k + 1) * o.hidden) / blocks) - Math.floor((k * o.hidden) / blocks),
-  );
-}
-
-/**
- * Default row blocks of w1: about 2 MiB of weights each. The Adam passes over a block then
- * touch a working set that stays in cache better; measured on this project's 2-core machine,
- * 3072×300 weights in 2 blocks train ~7–10% faster per epoch than in one, while 4 or more
- * blocks lose it again to the per-node overhead (each block adds ~12 nodes per step).
- */
-export function defaultBlocks(o: Pick<MlpTrainingModelOptions, 'hidden' | 'inputDim'>): number {
-  return Math.max(1, Math.round((o.hidden * o.inputDim * 4) / 2 ** 21));
-}
-
 /**
  * Names of the state tensors, in feed order: the first layer's weights in row blocks `w1_<k>`
  * [rows_k, D] and the `head` — b1, w2 and b2 packed into one flat tensor [H + K·H + K] — then
@@ -79,11 +70,6 @@ export function defaultBlocks(o: Pick<MlpTrainingModelOptions, 'hidden' | 'input
 export function stateNames(o: Pick<MlpTrainingModelOptions, 'hidden' | 'inputDim' | 'blocks'>): string[] {
   const params = [...w1Blocks(o).map((_, k) => `w1_${k}`), 'head'];
   return [...params, ...params.map((n) => `m_${n}`), ...params.map((n) => `v_${n}`)];
-}
-
-/** Length of the packed head [b1 | w2 | b2]. */
-export function headLength(o: Pick<MlpTrainingModelOptions, 'hidden' | 'classes'>): number {
-  return o.hidden + o.classes * o.hidden + o.classes;
 }
 
 /** Dims of the state tensors, in `stateNames` order. */
@@ -179,58 +165,19 @@ function epochBody(options: MlpTrainingModelOptions, layout: StateLayout): Graph
   return g;
 }
 
-/** The parameters as the forward pass needs them: w1 blocks, then views of b1, w2, b2. */
-interface BlockParams {
-  w1: string[];
-  b1: string[];
-  w2: string;
-  b2: string;
-}
-
-/** Views of the parameters in a state (Slice copies only the head's few floats). */
-function paramViews(
+/** Views of the parameters in a state. */
+function stateViews(
   g: GraphBuilder,
   state: string[],
   layout: StateLayout,
   o: MlpTrainingModelOptions,
 ): BlockParams {
-  const { hidden: H, classes: K } = o;
-  const head = state[layout.blocks]!;
-  const part = (from: number, to: number): string =>
-    g.op('Slice', [
-      head,
-      g.op('Constant', [], { value_ints: [from] }),
-      g.op('Constant', [], { value_ints: [to] }),
-    ]);
-  const rows = w1Blocks(o);
-  let first = 0;
-  const b1 = rows.map((r) => {
-    const view = g.op('Reshape', [part(first, first + r), g.op('Constant', [], { value_ints: [-1, 1] })]);
-    first += r;
-    return view;
-  });
-  return {
-    w1: state.slice(0, layout.blocks),
-    b1,
-    w2: g.op('Reshape', [part(H, H + K * H), g.op('Constant', [], { value_ints: [K, H] })]),
-    b2: part(H + K * H, H + K * H + K),
-  };
-}
-
-/**
- * Forward pass of rows `x` with w1 in row blocks: each block's hidden units are one Gemm
- * w1_k · xᵀ (weights read in place, the small batch packed), concatenated to [H, rows].
- */
-function forward(g: GraphBuilder, x: string, p: BlockParams): { hiddenT: string; logits: string } {
-  const parts = p.w1.map((w, k) => g.op('Relu', [g.op('Gemm', [w, x, p.b1[k]!], { transB: 1 })]));
-  const hiddenT = parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: 0 });
-  const logits = g.op('Gemm', [hiddenT, p.w2, p.b2], { transA: 1, transB: 1 });
-  return { hiddenT, logits };
+  return paramViews(g, state.slice(0, layout.blocks), state[layout.blocks]!, o);
 }
 
 function predictBranch(options: MlpTrainingModelOptions, layout: StateLayout, state: string[]): GraphBuilder {
   const g = new GraphBuilder('predict', 't_');
-  const { logits } = forward(g, 'x', paramViews(g, state, layout, options));
+  const { logits } = forward(g, 'x', stateViews(g, state, layout, options));
   g.output(g.op('ArgMax', [logits], { axis: 1, keepdims: 0 }), 'int64', [options.rowCount]);
   return g;
 }
@@ -249,10 +196,10 @@ function stepBody(
   perm: string,
   schedule: string,
 ): GraphBuilder {
-  const { batch, trainCount, classes: K } = options;
+  const { batch, trainCount } = options;
   const g = new GraphBuilder('step', 's_');
   const { iteration, cond, state } = bodyInputs(g, 's_', layout);
-  const params = paramViews(g, state, layout, options);
+  const params = stateViews(g, state, layout, options);
   const oneDim = g.op('Constant', [], { value_ints: [1] });
 
   // Rows of this mini-batch: perm[i·B … min(i·B + B, N)).
@@ -264,49 +211,20 @@ function stepBody(
   const rows = g.op('Slice', [perm, g.op('Reshape', [start, oneDim]), g.op('Reshape', [end, oneDim])]);
   const x = g.op('Gather', ['x', rows], { axis: 0 });
   const y = g.op('Gather', ['y', rows], { axis: 0 });
-  const { hiddenT, logits } = forward(g, x, params);
-
-  // Softmax cross-entropy, mean over the batch. Every gradient is linear in the output error, so
-  // scaling it by (1 − β1) / b here hands Adam (1 − β1)·g everywhere at the cost of a [b, K] Mul.
-  const logProb = g.op('LogSoftmax', [logits], { axis: 1 });
-  const oneHot = g.op(
-    'OneHot',
-    [y, g.op('Constant', [], { value_int: K }), g.op('Constant', [], { value_floats: { floats: [0, 1] } })],
-    { axis: -1 },
+  // Adam receives (1 − β1)·g (see adam-update.ts).
+  const { lossSum, gradW1, gradHead } = emitGradients(
+    g,
+    x,
+    y,
+    params,
+    options,
+    1 - (options.adam?.beta1 ?? 0.9),
   );
-  const lossSum = g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [logProb, oneHot])], { keepdims: 0 })]);
-  const rowsF = g.op('Cast', [g.op('Gather', [g.op('Shape', [x]), g.op('Constant', [], { value_int: 0 })])], {
-    to: 1,
-  });
-  const beta1 = options.adam?.beta1 ?? 0.9;
-  const errorScale = g.op('Div', [g.scalar(1 - beta1), rowsF]);
-  const dLogits = g.op('Mul', [g.op('Sub', [g.op('Exp', [logProb]), oneHot]), errorScale]);
-
-  // Backward in the transposed layout of the forward pass: [H, b] for the hidden layer.
-  const gradW2 = g.op('Gemm', [dLogits, hiddenT], { transA: 1, transB: 1 });
-  const gradB2 = g.op('ReduceSum', [dLogits, g.op('Constant', [], { value_ints: [0] })], { keepdims: 0 });
-  const dHiddenT = g.op('Gemm', [params.w2, dLogits], { transA: 1, transB: 1 });
-  const zero = g.scalar(0);
-  const dPreT = g.op('Where', [g.op('Greater', [hiddenT, zero]), dHiddenT, zero]);
-  const gradB1 = g.op('ReduceSum', [dPreT, g.op('Constant', [], { value_ints: [1] })], { keepdims: 0 });
-  const blockRows = w1Blocks(options);
-  const dPreBlocks =
-    blockRows.length === 1
-      ? [dPreT]
-      : g.ops(
-          'Split',
-          [dPreT, g.op('Constant', [], { value_ints: blockRows })],
-          { axis: 0 },
-          blockRows.length,
-        );
-  const gradW1 = dPreBlocks.map((d) => g.op('Gemm', [d, x]));
 
   const row = g.op('Gather', [schedule, iteration], { axis: 0 });
   const alpha = g.op('Slice', [row, g.op('Constant', [], { value_ints: [0] }), oneDim]);
   const shift = g.op('Slice', [row, oneDim, g.op('Constant', [], { value_ints: [2] })]);
   const constants: AdamGraphConstants = adamGraphConstants(g, options.adam ?? {});
-  const flat = g.op('Constant', [], { value_ints: [-1] });
-  const gradHead = g.op('Concat', [gradB1, g.op('Reshape', [gradW2, flat]), gradB2], { axis: 0 });
   const grads = [...gradW1, gradHead];
   const n = grads.length;
   const updated = grads.map((grad, i) =>

@@ -1,11 +1,19 @@
 /**
- * A loaded training graph (`mlp-training-model.ts`) behind a small typed interface: set the data
- * once, then run chunks of epochs, each from the state the previous chunk returned. Parameters
- * enter and leave as `MlpParams`; the optimiser state in between is opaque.
+ * The all-in-ORT trainer: the training graph (`mlp-training-model.ts`) behind the trainer
+ * interface (`mlp-training-engine.ts`). Set the data once, then run chunks of epochs, each from
+ * the state the previous chunk returned; parameters enter and leave as `MlpParams`, the
+ * optimiser state in between is opaque. Needs nothing but onnxruntime-node.
  */
 import { ArgumentError } from '../errors.js';
 import { adamSchedule, secondMomentScale } from './adam-update.js';
 import type { MlpParams } from './mlp-layers.js';
+import type {
+  EpochChunk,
+  EpochChunkResult,
+  MlpTrainingEngine,
+  MlpTrainingEngineOptions,
+  TrainingState,
+} from './mlp-training-engine.js';
 import {
   buildMlpTrainingModel,
   headLength,
@@ -18,45 +26,13 @@ import {
 import { EngineSession, type TensorData } from './session.js';
 
 /** Options of `MlpTrainingSession.create`. */
-export interface MlpTrainingSessionOptions extends MlpTrainingModelOptions {
-  /** ORT intra-op threads; default one per core. */
-  threads?: number;
-  /** ORT profile file prefix (see `EngineSessionOptions.profile`); default off. */
-  profile?: string;
-  /** Let idle ORT threads spin (see `EngineSessionOptions.spinning`); default when threads > 1. */
-  spinning?: boolean;
-}
+export type MlpTrainingSessionOptions = Omit<MlpTrainingEngineOptions, 'engine'>;
 
-/** Parameters and Adam moments between two chunks (opaque to callers). */
-export interface TrainingState {
-  /** The tensors in `stateNames` order. */
-  readonly tensors: readonly Float32Array[];
-  /** Adam steps taken so far. */
-  readonly steps: number;
-}
-
-/** One chunk of epochs to run. */
-export interface EpochChunk {
-  state: TrainingState;
-  /** Row order of each epoch of the chunk, [E × trainCount] row indices in [0, trainCount). */
-  orders: BigInt64Array;
-  /** Whether to predict every row after each epoch of the chunk; length E. */
-  evaluate: readonly boolean[];
-  /** Learning rate. */
-  lr: number;
-}
-
-/** What a chunk returns. */
-export interface EpochChunkResult {
-  state: TrainingState;
-  /** Mean training loss of each epoch (per row, over the epoch's mini-batches). */
-  loss: Float32Array;
-  /** Predicted class of every row after each epoch, [E × rowCount]; −1 where not evaluated. */
-  predictions: BigInt64Array;
-}
+export type { EpochChunk, EpochChunkResult, TrainingState } from './mlp-training-engine.js';
 
 /** An ORT session running the training graph. Call `dispose()` when done. */
-export class MlpTrainingSession {
+export class MlpTrainingSession implements MlpTrainingEngine {
+  readonly kind = 'ort';
   private data: Record<'x' | 'y', TensorData> | undefined;
 
   private constructor(

@@ -2,14 +2,18 @@
  * Trains the one-hidden-layer classifier on a `FeatureSet` with the engine's training graph.
  *
  *   seeded init (`init.ts`) → for each chunk of epochs: seeded row orders (`epoch-orders.ts`)
- *   → one ORT run (`MlpTrainingSession`) → accuracies from the predicted labels
+ *   → the trainer (`mlp-training-engine.ts`) → accuracies from the predicted labels
  *
  * Chunks end at every checkpoint (whose parameters are kept) and every `chunkEpochs` epochs (for
  * progress). A trainer holds one ORT session per batch size and network shape and can run
  * several learning rates and seeds with it.
  */
 import type { MlpParams } from '../engine/mlp-layers.js';
-import { MlpTrainingSession } from '../engine/mlp-training-session.js';
+import {
+  createMlpTrainingEngine,
+  type MlpTrainingEngine,
+  type TrainingEngineChoice,
+} from '../engine/mlp-training-engine.js';
 import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { positiveInteger } from '../validate.js';
@@ -31,6 +35,11 @@ export interface TrainerSetup {
    * several sessions share the cores (parallel grid runs), or their spinning threads fight.
    */
   spinning?: boolean;
+  /**
+   * Trainer: 'native' (ORT gradients + the fused Adam kernel built at install), 'ort' (all in
+   * ONNX Runtime) or 'auto' (native when built). Default 'auto'.
+   */
+  engine?: TrainingEngineChoice;
 }
 
 /** One training run. */
@@ -100,8 +109,8 @@ export interface RunResult {
 export class ClassifierTrainer {
   private constructor(
     private readonly data: FeatureSet,
-    private readonly session: MlpTrainingSession,
-    private readonly setup: Required<Omit<TrainerSetup, 'threads' | 'spinning'>> & {
+    private readonly session: MlpTrainingEngine,
+    private readonly setup: Required<Omit<TrainerSetup, 'threads' | 'spinning' | 'engine'>> & {
       threads: number | 'auto';
     },
   ) {}
@@ -113,7 +122,7 @@ export class ClassifierTrainer {
     if (setup.threads !== undefined) positiveInteger('threads', setup.threads);
     if (data.train.count === 0) throw new InvalidOptionError('data.train', 'at least one training row', 0);
     const rowCount = data.train.count + data.val.count + data.test.count;
-    const session = await MlpTrainingSession.create({
+    const session = await createMlpTrainingEngine({
       inputDim: data.inputDim,
       hidden,
       classes: data.classes,
@@ -122,6 +131,7 @@ export class ClassifierTrainer {
       batch,
       ...(setup.threads === undefined ? {} : { threads: setup.threads }),
       ...(setup.spinning === undefined ? {} : { spinning: setup.spinning }),
+      ...(setup.engine === undefined ? {} : { engine: setup.engine }),
     });
     const x = new Float32Array(rowCount * data.inputDim);
     const labels = new Int32Array(rowCount);

@@ -74,6 +74,7 @@ export async function runGrid(data: FeatureSet, options: RunGridOptions): Promis
     epochs: best.epochs,
     seed: grid.seed,
     threads: grid.threads,
+    engine: grid.engine,
     // A stop request ends the re-run at its next chunk of epochs.
     onProgress: (event) => {
       options.onProgress?.(event);

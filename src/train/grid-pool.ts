@@ -5,6 +5,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { TrainingEngineKind } from '../engine/mlp-training-engine.js';
 import { FacelabError, UserError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import type { FeatureSet } from './features.js';
@@ -20,6 +21,8 @@ export interface PoolOptions {
   workers: number;
   /** ORT threads per task. */
   threads: number;
+  /** The trainer every task uses (resolved in the main thread). */
+  engine: TrainingEngineKind;
   /** Called once per finished task, in completion order. */
   onResult: (result: GridTaskResult) => void;
   /** Progress in epochs trained over all tasks (task 'grid'). */
@@ -66,7 +69,7 @@ export async function runTasks(options: PoolOptions): Promise<void> {
   };
   onProgress?.({ kind: 'start', task: 'grid', total });
   if (options.workers <= 1) {
-    const runner = new GridTaskRunner(options.data, options.threads);
+    const runner = new GridTaskRunner(options.data, options.threads, options.engine);
     const checkStop = (): void => signal?.throwIfAborted();
     try {
       for (const task of tasks) {
@@ -94,7 +97,7 @@ async function runOnWorkers(
 ): Promise<void> {
   const queue = [...options.tasks];
   const { signal } = options;
-  const workerData: GridWorkerData = { data: options.data, threads: options.threads };
+  const workerData: GridWorkerData = { data: options.data, threads: options.threads, engine: options.engine };
   const pool = Array.from({ length: Math.min(options.workers, queue.length) }, () => startWorker(workerData));
   const exited = pool.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve)));
   let failure: { error: unknown } | undefined;

@@ -11,11 +11,13 @@
  * epochs serves a grid of fewer: shorter runs are prefixes). Anything else, including an
  * unreadable file left by a crash, is ignored and replaced when that run finishes again.
  */
+
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../data/atomic-file.js';
 import type { MlpParams } from '../engine/mlp-layers.js';
+import type { TrainingEngineKind } from '../engine/mlp-training-engine.js';
 import type { FeatureSet } from './features.js';
 import type { GridCheckpoint, GridTask, GridTaskResult } from './grid-task.js';
 
@@ -29,6 +31,8 @@ export interface GridRunContext {
   seed: number;
   /** ORT threads per run (a different count may sum in another order). */
   threads: number;
+  /** The trainer (its Adam rounds differently); files written before it was recorded are 'ort'. */
+  engine: TrainingEngineKind;
 }
 
 /** The content of one run's file. */
@@ -73,12 +77,13 @@ export class GridRunStore {
     } catch {
       return undefined;
     }
-    const { data, seed, threads } = this.context;
+    const { data, seed, threads, engine } = this.context;
     const matches =
       stored.version === STORE_VERSION &&
       stored.data === data &&
       stored.seed === seed &&
       stored.threads === threads &&
+      (stored.engine ?? 'ort') === engine &&
       stored.batch === task.batch &&
       stored.hidden === task.hidden &&
       stored.lr === task.lr &&

@@ -19,6 +19,11 @@
  * optimistic: the test set then takes part in the choice.
  */
 import { availableParallelism } from 'node:os';
+import {
+  resolveTrainingEngine,
+  type TrainingEngineChoice,
+  type TrainingEngineKind,
+} from '../engine/mlp-training-engine.js';
 import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { positiveInteger } from '../validate.js';
@@ -57,6 +62,8 @@ export interface GridOptions {
   workers?: number;
   /** ORT threads per run. Default 1 with several workers, else one per core. */
   threads?: number;
+  /** Trainer: 'auto' (native when built), 'native' or 'ort'. Default 'auto'. */
+  engine?: TrainingEngineChoice;
   /**
    * Folder of finished runs (see `grid-run-store.ts`): each run is stored there when it ends,
    * and usable stored runs are loaded instead of trained. Default: none, nothing is stored.
@@ -97,6 +104,8 @@ export interface GridResult {
   reusedRuns: number;
   workers: number;
   threads: number;
+  /** The trainer the runs used. */
+  engine: TrainingEngineKind;
   /** Wall-clock seconds of the search. */
   seconds: number;
   /** Sum of the runs' own seconds (training time as if run one after another), loaded runs included. */
@@ -127,6 +136,7 @@ export async function gridSearch(data: FeatureSet, options: GridOptions = {}): P
   if (options.workers !== undefined) positiveInteger('workers', options.workers);
   const workers = Math.min(tasks.length, options.workers ?? availableParallelism());
   const threads = options.threads ?? (workers > 1 ? 1 : availableParallelism());
+  const engine = resolveTrainingEngine(options.engine);
 
   // Longest runs first, so the last ones to finish are short: cost ~ hidden × (Gemm work, fixed
   // per epoch, + Adam work per step).
@@ -165,7 +175,7 @@ export async function gridSearch(data: FeatureSet, options: GridOptions = {}): P
   };
 
   const store = options.runsDir
-    ? new GridRunStore(options.runsDir, { data: featureSetFingerprint(data), seed, threads })
+    ? new GridRunStore(options.runsDir, { data: featureSetFingerprint(data), seed, threads, engine })
     : undefined;
   const toRun: GridTask[] = [];
   for (const task of order) {
@@ -184,6 +194,7 @@ export async function gridSearch(data: FeatureSet, options: GridOptions = {}): P
       tasks: toRun,
       workers: Math.max(1, Math.min(workers, toRun.length)),
       threads,
+      engine,
       onResult: (result) => {
         onResult(result);
         if (store) saves.push(store.save(tasks[result.id]!, result));
@@ -208,6 +219,7 @@ export async function gridSearch(data: FeatureSet, options: GridOptions = {}): P
     reusedRuns,
     workers,
     threads,
+    engine,
     seconds: (performance.now() - started) / 1000,
     runSeconds,
   };

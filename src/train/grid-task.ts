@@ -5,6 +5,7 @@
  * every epoch count of the grid. Runs in a worker thread or in the main thread alike.
  */
 import type { MlpParams } from '../engine/mlp-layers.js';
+import type { TrainingEngineKind } from '../engine/mlp-training-engine.js';
 import { type Checkpoint, ClassifierTrainer } from './classifier-trainer.js';
 import type { FeatureSet } from './features.js';
 import { paramsSha256 } from './grid-run-store.js';
@@ -52,6 +53,7 @@ export class GridTaskRunner {
 
   /**
    * @param threads ORT threads per session.
+   * @param engine the trainer (resolved once by the search, so workers agree).
    * @param shared whether other runs share the cores at the same time: their sessions must not
    *   spin (measured: 2 workers × 2 spinning threads took 32 s on a grid that 2 × 2 quiet threads
    *   did in 18 s, and 2 × 1 thread in 17 s).
@@ -59,6 +61,7 @@ export class GridTaskRunner {
   constructor(
     private readonly data: FeatureSet,
     private readonly threads: number | undefined,
+    private readonly engine: TrainingEngineKind,
     private readonly shared = false,
   ) {}
 
@@ -80,6 +83,7 @@ export class GridTaskRunner {
         hidden: task.hidden,
         ...(this.threads === undefined ? {} : { threads: this.threads }),
         ...(this.shared ? { spinning: false } : {}),
+        engine: this.engine,
       });
       this.trainers.set(key, trainer);
     }

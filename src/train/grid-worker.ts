@@ -10,6 +10,7 @@
  * its own, never terminated inside an ORT run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { TrainingEngineKind } from '../engine/mlp-training-engine.js';
 import { StoppedError, UserError } from '../errors.js';
 import type { FeatureSet } from './features.js';
 import { type GridTask, type GridTaskResult, GridTaskRunner } from './grid-task.js';
@@ -18,6 +19,7 @@ import { type GridTask, type GridTaskResult, GridTaskRunner } from './grid-task.
 export interface GridWorkerData {
   data: FeatureSet;
   threads: number;
+  engine: TrainingEngineKind;
 }
 
 /** Messages from the parent. */
@@ -31,8 +33,8 @@ export type GridWorkerReply =
 
 if (parentPort) {
   const port = parentPort;
-  const { data, threads } = workerData as GridWorkerData;
-  const runner = new GridTaskRunner(data, threads, true);
+  const { data, threads, engine } = workerData as GridWorkerData;
+  const runner = new GridTaskRunner(data, threads, engine, true);
   let queue = Promise.resolve();
   let aborted = false;
   const checkStop = (): void => {

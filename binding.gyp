@@ -1,0 +1,12 @@
+{
+  "targets": [
+    {
+      "target_name": "fused_adam",
+      "sources": ["native/fused_adam.cc"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-O2", "-O3"],
+      "cflags_cc": ["-O3", "-march=native", "-fno-math-errno", "-std=c++20"],
+      "ldflags": ["-pthread"]
+    }
+  ]
+}
