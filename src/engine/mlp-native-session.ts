@@ -22,7 +22,6 @@ import type {
   TrainingState,
 } from './mlp-training-engine.js';
 import type { MlpTrainingModelOptions } from './mlp-training-model.js';
-import { stepsPerEpoch } from './mlp-training-model.js';
 import type { NativeKernel } from './native-kernel.js';
 import { defaultThreads, EngineSession, type TensorData } from './session.js';
 

@@ -18,7 +18,7 @@ import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { positiveInteger } from '../validate.js';
 import { EpochOrders } from './epoch-orders.js';
-import type { FeatureSet } from './features.js';
+import { type FeatureSet, stackedRows } from './features.js';
 import { initialParams } from './init.js';
 import { type Accuracy, accuracyOf, confusionMatrix } from './metrics.js';
 
@@ -133,14 +133,8 @@ export class ClassifierTrainer {
       ...(setup.spinning === undefined ? {} : { spinning: setup.spinning }),
       ...(setup.engine === undefined ? {} : { engine: setup.engine }),
     });
-    const x = new Float32Array(rowCount * data.inputDim);
-    const labels = new Int32Array(rowCount);
-    let row = 0;
-    for (const part of [data.train, data.val, data.test]) {
-      x.set(part.x, row * data.inputDim);
-      labels.set(part.labels, row);
-      row += part.count;
-    }
+    // Stacked once per feature set, not per trainer: a grid keeps a trainer per batch × hidden.
+    const { x, labels } = stackedRows(data);
     session.setData(x, labels);
     return new ClassifierTrainer(data, session, { hidden, batch, threads: setup.threads ?? 'auto' });
   }

@@ -59,3 +59,59 @@ export function featuresFromImages(dataset: PreparedDataset): FeatureSet {
     test: rows('test'),
   };
 }
+
+/**
+ * The same rows with every part's `x` and `labels` as consecutive views of one buffer
+ * (train, then validation, then test), so a trainer uses them without stacking a copy of its
+ * own — also after the set is cloned to a worker thread. (Not a SharedArrayBuffer, which would
+ * spare the workers their copy: onnxruntime-node refuses tensors on one, "Invalid argument".)
+ */
+export function stackFeatureSet(data: FeatureSet): FeatureSet {
+  const rows = data.train.count + data.val.count + data.test.count;
+  const x = new Float32Array(rows * data.inputDim);
+  const labels = new Int32Array(rows);
+  let row = 0;
+  const part = (rowsOf: LabelledRows): LabelledRows => {
+    const from = row;
+    row += rowsOf.count;
+    x.set(rowsOf.x, from * data.inputDim);
+    labels.set(rowsOf.labels, from);
+    return {
+      x: x.subarray(from * data.inputDim, row * data.inputDim),
+      labels: labels.subarray(from, row),
+      count: rowsOf.count,
+    };
+  };
+  return { ...data, train: part(data.train), val: part(data.val), test: part(data.test) };
+}
+
+/**
+ * Every row of `data` as one array each of values and labels, train then validation then test:
+ * views of the parts' own buffer when they are stacked already (`stackFeatureSet`), else a copy
+ * made once per feature set (kept while the set lives). Read-only: trainers feed them as they are.
+ */
+export function stackedRows(data: FeatureSet): { x: Float32Array; labels: Int32Array } {
+  const { train, val, test, inputDim } = data;
+  const follows = <T extends Float32Array | Int32Array>(a: T, b: T): boolean =>
+    a.buffer === b.buffer && a.byteOffset + a.byteLength === b.byteOffset;
+  const rows = train.count + val.count + test.count;
+  if (
+    follows(train.x, val.x) &&
+    follows(val.x, test.x) &&
+    follows(train.labels, val.labels) &&
+    follows(val.labels, test.labels)
+  ) {
+    return {
+      x: new Float32Array(train.x.buffer, train.x.byteOffset, rows * inputDim),
+      labels: new Int32Array(train.labels.buffer, train.labels.byteOffset, rows),
+    };
+  }
+  let stacked = stackedCopies.get(data);
+  if (!stacked) {
+    stacked = stackedRows(stackFeatureSet(data));
+    stackedCopies.set(data, stacked);
+  }
+  return stacked;
+}
+
+const stackedCopies = new WeakMap<FeatureSet, { x: Float32Array; labels: Int32Array }>();
