@@ -4,7 +4,9 @@
  *
  * - download: 16 concurrent downloads vs one at a time through a slow loopback mirror;
  * - data: `prepare` (32 + 227 px crops) vs the reference study's PyTorch/PIL loader;
- * - train: one 200-epoch run and the 81-point grid vs PyTorch, plus GFLOP/s;
+ * - train: the machine's floor for one 200-epoch run and the 81-point grid, measured, and
+ *   facelab's times as ratios to it (both trainers); the same run and grid vs PyTorch, plus
+ *   GFLOP/s; a 530-person synthetic grid's time and peak memory;
  * - features: AlexNet pool5 vs torchvision, the face backbone vs face-api (TF.js WASM);
  * - detect: the SSD and tiny face detectors vs face-api's own (TF.js WASM), decode excluded;
  * - align: 68 landmarks + 150 px alignment vs face-api's landmarks (TF.js WASM), decode excluded;
@@ -24,10 +26,11 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
+/** The scripts of each benchmark, run one after the other. */
 const BENCHES: Record<string, string[]> = {
   download: ['bench/download.ts'],
   data: ['bench/data.ts'],
-  train: ['bench/train.ts'],
+  train: ['bench/train-floor.ts', 'bench/train.ts', 'bench/train-scale.ts'],
   features: ['bench/features.ts'],
   detect: ['bench/detect.ts'],
   align: ['bench/align.ts'],
@@ -49,14 +52,23 @@ for (const name of selected) {
   }
 }
 
-/** Runs one benchmark script, echoing its output, and returns the JSON objects it printed. */
+/** Runs one benchmark's scripts, echoing their output, and returns the JSON objects they printed. */
 async function runBench(name: string): Promise<{ code: number; records: Record<string, unknown>[] }> {
-  const args = [...BENCHES[name]!];
-  if (name === 'train' && values.quick) args.push('--skip-peer-grid');
+  const records: Record<string, unknown>[] = [];
+  let code = 0;
+  for (const script of BENCHES[name]!) {
+    const args = [script];
+    if (script === 'bench/train.ts' && values.quick) args.push('--skip-peer-grid');
+    code = Math.max(code, await runScript(name, args, records));
+  }
+  return { code, records };
+}
+
+/** Runs one script, echoing its output and collecting the JSON objects it prints. */
+async function runScript(name: string, args: string[], records: Record<string, unknown>[]): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const records: Record<string, unknown>[] = [];
   let pending = '';
   child.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
@@ -73,8 +85,7 @@ async function runBench(name: string): Promise<{ code: number; records: Record<s
       }
     }
   });
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-  return { code, records };
+  return new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
 }
 
 const machine = {

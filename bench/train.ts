@@ -1,5 +1,5 @@
 /**
- * Training benchmark (issue 3): facelab's ONNX Runtime trainer against the PyTorch reference,
+ * Training benchmark (issue 3): facelab's default trainer (native when built) against the PyTorch reference,
  * in one run on this machine.
  *
  * - one 200-epoch run (batch 32, hidden 300, lr 1e-3): `trainClassifier` (with per-epoch
