@@ -110,6 +110,12 @@ export type {
 } from './engine/classifier-model.js';
 export { buildClassifierModel, METADATA_KEY } from './engine/classifier-model.js';
 export type { MlpParams } from './engine/mlp-layers.js';
+export {
+  resolveTrainingEngine,
+  TRAINING_ENGINES,
+  type TrainingEngineChoice,
+  type TrainingEngineKind,
+} from './engine/mlp-training-engine.js';
 export { readModelMetadata } from './engine/model-metadata.js';
 
 // ─── Train: classifier, grid search, outputs, prediction ────────────────────────────────────
