@@ -182,9 +182,17 @@ export function transferLayersSvg(
     const chosen = sweep.layers.findIndex((l) => l.layer === sweep.chosen);
     if (chosen >= 0) {
       const [cx, cy] = at(chosen, sweep.layers[chosen]!.val);
+      const half = measureText(sweep.chosen, theme.tickSize) / 2;
       parts.push(
         `<circle cx="${num(cx)}" cy="${num(cy)}" r="8" fill="none" stroke="${color}" stroke-width="2"/>`,
-        text(sweep.chosen, { x: cx, y: cy - 13, anchor: 'middle', size: theme.tickSize, fill: theme.ink }),
+        // Kept inside the plot: a first or last layer's name would otherwise run over the y axis or off the edge.
+        text(sweep.chosen, {
+          x: Math.min(Math.max(cx, plot.left + half + 4), plot.left + plot.width - half - 4),
+          y: cy - 13,
+          anchor: 'middle',
+          size: theme.tickSize,
+          fill: theme.ink,
+        }),
       );
     }
     legend.push({
