@@ -1,12 +1,12 @@
 /**
- * Trains the one-hidden-layer classifier on a `FeatureSet` with the engine's training graph.
+ * Trains the one-hidden-layer classifier on a `FeatureSet` with one of the engine's trainers.
  *
  *   seeded init (`init.ts`) → for each chunk of epochs: seeded row orders (`epoch-orders.ts`)
  *   → the trainer (`mlp-training-engine.ts`) → accuracies from the predicted labels
  *
  * Chunks end at every checkpoint (whose parameters are kept) and every `chunkEpochs` epochs (for
- * progress). A trainer holds one ORT session per batch size and network shape and can run
- * several learning rates and seeds with it.
+ * progress). A trainer is built for one batch size and network shape and can run several
+ * learning rates and seeds with it.
  */
 import type { MlpParams } from '../engine/mlp-layers.js';
 import {
@@ -22,7 +22,7 @@ import { type FeatureSet, stackedRows } from './features.js';
 import { initialParams } from './init.js';
 import { type Accuracy, accuracyOf, confusionMatrix } from './metrics.js';
 
-/** What one trainer (one ORT session) is built for. */
+/** What one trainer is built for. */
 export interface TrainerSetup {
   /** Hidden units H. Default 300. */
   hidden?: number;
@@ -31,8 +31,9 @@ export interface TrainerSetup {
   /** ORT intra-op threads. Default: one per core. */
   threads?: number;
   /**
-   * Let idle ORT threads spin between operators. Default: when `threads` > 1. Turn it off when
-   * several sessions share the cores (parallel grid runs), or their spinning threads fight.
+   * Let idle ORT threads spin between operators. Default: the trainer's choice (the ORT trainer
+   * spins when `threads` > 1; the native one never: its kernel's thread needs the core). Turn it
+   * off when several sessions share the cores (parallel grid runs), or their threads fight.
    */
   spinning?: boolean;
   /**
@@ -58,7 +59,7 @@ export interface RunOptions {
   curves?: boolean;
   /** Epoch counts (≤ epochs) at which to keep accuracies and parameters. The end is always one. */
   checkpoints?: readonly number[];
-  /** Longest chunk of epochs per ORT run (how often progress is reported). Default 20. */
+  /** Longest chunk of epochs per call of the trainer (how often progress is reported). Default 20. */
   chunkEpochs?: number;
   onProgress?: OnProgress;
   /** Task name of the progress events. Default 'train'. */
@@ -224,7 +225,7 @@ export class ClassifierTrainer {
     };
   }
 
-  /** Releases the ORT session. */
+  /** Releases the trainer's ORT sessions. */
   async dispose(): Promise<void> {
     await this.session.dispose();
   }
