@@ -234,3 +234,18 @@ function trainerTests(engine: TrainingEngineKind): void {
     );
   });
 }
+
+test('native trainer: evaluating a few rows at a time predicts the same as all at once', async () => {
+  const chunked = await load('native', { evalRows: 3 });
+  const whole = await load('native', {});
+  try {
+    const chunk = { orders: int64(orders.slice(0, 2)), evaluate: [true, true], lr: 0.01 };
+    const a = await chunked.run({ ...chunk, state: chunked.initialState(initial) });
+    const b = await whole.run({ ...chunk, state: whole.initialState(initial) });
+    assert.deepEqual(a.predictions, b.predictions);
+    assert.ok(a.predictions.every((p) => p >= 0n));
+  } finally {
+    await chunked.dispose();
+    await whole.dispose();
+  }
+});

@@ -25,6 +25,9 @@ import type { MlpTrainingModelOptions } from './mlp-training-model.js';
 import type { NativeKernel } from './native-kernel.js';
 import { defaultThreads, EngineSession, type TensorData } from './session.js';
 
+/** Default rows per predict call (see `predictRows`). */
+const EVAL_ROWS = 4096;
+
 /** Rows fed once: all of x, the labels as int64. */
 interface Data {
   x: Float32Array;
@@ -46,6 +49,7 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
     private readonly gradient: EngineSession,
     private readonly predict: EngineSession,
     private readonly threads: number,
+    private readonly evalRows: number,
     readonly options: MlpTrainingModelOptions,
   ) {
     const { batch, inputDim, hidden } = options;
@@ -60,7 +64,7 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
     kernel: NativeKernel,
     options: MlpTrainingEngineOptions,
   ): Promise<NativeMlpTrainingSession> {
-    const { threads = defaultThreads(), profile, spinning, engine: _engine, ...model } = options;
+    const { threads = defaultThreads(), profile, spinning, engine: _engine, evalRows, ...model } = options;
     // Spinning ORT threads would compete with the kernel's helper thread between runs.
     const sessionOptions = {
       threads,
@@ -69,7 +73,7 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
     };
     const gradient = await EngineSession.create(buildMlpGradientModel(model), sessionOptions);
     const predict = await EngineSession.create(buildMlpPredictModel(model), sessionOptions);
-    return new NativeMlpTrainingSession(kernel, gradient, predict, threads, model);
+    return new NativeMlpTrainingSession(kernel, gradient, predict, threads, evalRows ?? EVAL_ROWS, model);
   }
 
   setData(x: Float32Array, labels: Int32Array): void {
@@ -172,12 +176,29 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
         this.kernel.adamStep(head!, mHead!, vHead!, this.gradHead, stepSize, bc2Sqrt, beta1, beta2, eps, 1);
       }
       loss[e] = lossSum / N;
-      if (chunk.evaluate[e]) {
-        const out = await this.predict.run({ x: { data: data.x, dims: [rowCount, D] }, ...params });
-        predictions.set(out.predictions!.data as BigInt64Array, e * rowCount);
-      }
+      if (chunk.evaluate[e])
+        await this.predictRows(data, params, predictions.subarray(e * rowCount, (e + 1) * rowCount));
     }
     return { state: { tensors: [w1!, head!, mW1!, mHead!, vW1!, vHead!], steps: step }, loss, predictions };
+  }
+
+  /**
+   * Predicts every row into `into`, `evalRows` at a time: the hidden layer of all rows at once
+   * would make ORT's memory arena hold [H × rows] floats per session (~64 MB at 53,000 rows).
+   */
+  private async predictRows(
+    data: Data,
+    params: Record<'w1' | 'head', TensorData>,
+    into: BigInt64Array,
+  ): Promise<void> {
+    const D = this.options.inputDim;
+    const rows = into.length;
+    for (let first = 0; first < rows; first += this.evalRows) {
+      const count = Math.min(this.evalRows, rows - first);
+      const x = { data: data.x.subarray(first * D, (first + count) * D), dims: [count, D] };
+      const out = await this.predict.run({ x, ...params });
+      into.set(out.predictions!.data as BigInt64Array, first);
+    }
   }
 
   /** Copies `rows` training rows, in the order's entries from `from`, into the batch arrays. */

@@ -36,6 +36,8 @@ export interface MlpTrainingEngineOptions extends MlpTrainingModelOptions {
   profile?: string;
   /** Let idle ORT threads spin; default: the trainer's own choice. */
   spinning?: boolean;
+  /** Native trainer: rows per predict call when evaluating (bounds ORT's memory). Default 4096. */
+  evalRows?: number;
 }
 
 /** Parameters and Adam moments between two chunks (opaque to callers; one trainer's own). */
@@ -120,7 +122,12 @@ export function resolveTrainingEngine(choice: TrainingEngineChoice = 'auto'): Tr
 /** Builds and loads the trainer `options.engine` resolves to. */
 export async function createMlpTrainingEngine(options: MlpTrainingEngineOptions): Promise<MlpTrainingEngine> {
   const kind = resolveTrainingEngine(options.engine);
-  const { engine: _engine, ...rest } = options;
-  if (kind === 'native') return NativeMlpTrainingSession.create(nativeKernel().kernel!, rest);
+  const { engine: _engine, evalRows, ...rest } = options;
+  if (kind === 'native') {
+    return NativeMlpTrainingSession.create(nativeKernel().kernel!, {
+      ...rest,
+      ...(evalRows === undefined ? {} : { evalRows }),
+    });
+  }
   return MlpTrainingSession.create(rest);
 }

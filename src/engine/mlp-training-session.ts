@@ -26,7 +26,7 @@ import {
 import { EngineSession, type TensorData } from './session.js';
 
 /** Options of `MlpTrainingSession.create`. */
-export type MlpTrainingSessionOptions = Omit<MlpTrainingEngineOptions, 'engine'>;
+export type MlpTrainingSessionOptions = Omit<MlpTrainingEngineOptions, 'engine' | 'evalRows'>;
 
 export type { EpochChunk, EpochChunkResult, TrainingState } from './mlp-training-engine.js';
 

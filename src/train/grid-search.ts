@@ -27,7 +27,7 @@ import {
 import { InvalidOptionError } from '../errors.js';
 import type { OnProgress } from '../progress.js';
 import { positiveInteger } from '../validate.js';
-import { type FeatureSet, stackFeatureSet } from './features.js';
+import type { FeatureSet } from './features.js';
 import { runTasks } from './grid-pool.js';
 import { featureSetFingerprint, GridRunStore } from './grid-run-store.js';
 import type { GridCheckpoint, GridTask, GridTaskResult } from './grid-task.js';
@@ -190,8 +190,7 @@ export async function gridSearch(data: FeatureSet, options: GridOptions = {}): P
   let stopped: { reason: unknown } | undefined;
   try {
     await runTasks({
-      // Each worker receives one copy of the rows, already stacked: its trainers all view it.
-      data: workers > 1 && toRun.length > 1 ? stackFeatureSet(data) : data,
+      data,
       tasks: toRun,
       workers: Math.max(1, Math.min(workers, toRun.length)),
       threads,

@@ -45,11 +45,12 @@ export interface GridTaskResult {
 }
 
 /**
- * Keeps one trainer (ORT session) per (batch, hidden) so the learning rates of a pair share it.
- * Call `dispose()` when done.
+ * Keeps the trainer of the last (batch, hidden) so consecutive learning rates of a pair share
+ * it; another pair replaces it (building one takes milliseconds, and keeping all nine would hold
+ * nine sets of ORT sessions and their memory arenas). Call `dispose()` when done.
  */
 export class GridTaskRunner {
-  private readonly trainers = new Map<string, ClassifierTrainer>();
+  private current: { key: string; trainer: ClassifierTrainer } | undefined;
 
   /**
    * @param threads ORT threads per session.
@@ -76,18 +77,18 @@ export class GridTaskRunner {
     checkStop?: () => void,
   ): Promise<GridTaskResult> {
     const key = `${task.batch}/${task.hidden}`;
-    let trainer = this.trainers.get(key);
-    if (!trainer) {
-      trainer = await ClassifierTrainer.create(this.data, {
+    if (this.current?.key !== key) {
+      await this.dispose();
+      const trainer = await ClassifierTrainer.create(this.data, {
         batch: task.batch,
         hidden: task.hidden,
         ...(this.threads === undefined ? {} : { threads: this.threads }),
         ...(this.shared ? { spinning: false } : {}),
         engine: this.engine,
       });
-      this.trainers.set(key, trainer);
+      this.current = { key, trainer };
     }
-    const result = await trainer.run({
+    const result = await this.current!.trainer.run({
       lr: task.lr,
       epochs: task.epochs,
       seed: task.seed,
@@ -104,9 +105,10 @@ export class GridTaskRunner {
     return { id: task.id, checkpoints, seconds: result.seconds };
   }
 
-  /** Releases every session. */
+  /** Releases the trainer's sessions. */
   async dispose(): Promise<void> {
-    for (const trainer of this.trainers.values()) await trainer.dispose();
-    this.trainers.clear();
+    const current = this.current;
+    this.current = undefined;
+    await current?.trainer.dispose();
   }
 }
