@@ -9,8 +9,8 @@
  *   interleave with facelab's and the script's 200-epoch head training is not waited for);
  * - the face backbone (128-d descriptor) at 150 px through ONNX Runtime, beside
  *   `@vladmandic/face-api` itself on TF.js's WASM backend (one run: it is slow);
- * - the backbones trained on other tasks (expression, mobilenet, inception) beside each
- *   package's own TF.js model on WASM, same crops (`features-tfjs.ts`; aim ≥ 1×).
+ * - the backbones trained on other tasks (ssd, agegender, expression, mobilenet, inception)
+ *   beside each package's own TF.js model on WASM, same crops (`features-tfjs.ts`; aim ≥ 1×).
  *
  * Timings are medians of RUNS interleaved runs (preprocessing included, model loading not);
  * load averages are printed before and after, since other work on the machine skews both tools.
