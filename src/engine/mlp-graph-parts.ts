@@ -89,8 +89,10 @@ export function forward(g: GraphBuilder, x: string, p: BlockParams): { hiddenT: 
 export interface MlpGradients {
   /** Summed (not averaged) cross-entropy of the rows, a scalar. */
   lossSum: string;
-  /** Gradient of each w1 block, same shapes as the blocks. */
+  /** Gradient of each w1 block, same shapes as the blocks (none without `weightGradient`). */
   gradW1: string[];
+  /** The scaled output error at the hidden units' inputs, [H, rows]: gradW1 = dPreT · x. */
+  dPreT: string;
   /** Gradient of the packed head [b1 | w2 | b2]. */
   gradHead: string;
 }
@@ -108,6 +110,8 @@ export function emitGradients(
   params: BlockParams,
   o: MlpShape,
   scale: number,
+  /** Add the Gemms of w1's gradient; the native trainer computes it itself. Default true. */
+  weightGradient = true,
 ): MlpGradients {
   const K = o.classes;
   const { hiddenT, logits } = forward(g, x, params);
@@ -132,8 +136,9 @@ export function emitGradients(
   const dPreT = g.op('Where', [g.op('Greater', [hiddenT, zero]), dHiddenT, zero]);
   const gradB1 = g.op('ReduceSum', [dPreT, g.op('Constant', [], { value_ints: [1] })], { keepdims: 0 });
   const blockRows = w1Rows(params.w1.length, o.hidden);
-  const dPreBlocks =
-    blockRows.length === 1
+  const dPreBlocks = !weightGradient
+    ? []
+    : blockRows.length === 1
       ? [dPreT]
       : g.ops(
           'Split',
@@ -144,5 +149,5 @@ export function emitGradients(
   const gradW1 = dPreBlocks.map((d) => g.op('Gemm', [d, x]));
   const flat = g.op('Constant', [], { value_ints: [-1] });
   const gradHead = g.op('Concat', [gradB1, g.op('Reshape', [gradW2, flat]), gradB2], { axis: 0 });
-  return { lossSum, gradW1, gradHead };
+  return { lossSum, gradW1, dPreT, gradHead };
 }

@@ -1,12 +1,17 @@
 /**
- * The native trainer: one ORT run per mini-batch computes the gradients
- * (`mlp-gradient-model.ts`, written straight into arrays this class owns), then one fused pass
- * of the native kernel (`native/fused_adam.cc`) applies Adam to each parameter tensor in place.
+ * The native trainer. Per mini-batch, one ORT run (`mlp-gradient-model.ts`) computes the forward
+ * pass, the loss and the gradients, then the native kernel (`native/fused_adam.cc`) applies Adam
+ * in one pass per tensor. w1's gradient comes one of two ways, whichever measured faster
+ * (`fusedGradient`):
+ *
+ * - mostly, ORT returns only the error at the hidden units' inputs [H, b], and `gradAdamStep`
+ *   computes the gradient inside its Adam pass: a [300 × 3072] ORT output costs ~0.7 ms per
+ *   step in onnxruntime-node's copy to JavaScript, more than the product itself at batch 32;
+ * - for large batches on one thread, ORT's Gemm (MLAS: 66 GFLOP/s at batch 128 against the
+ *   kernel's 34) computes it into an array of ours, copy included, and `adamStep` applies it.
  *
  * Why not the all-in-ORT loop (`mlp-training-session.ts`): there Adam is ~9 element-wise ORT
- * passes over every parameter per step, which at batch 32 cost about 3× the matrix products;
- * here it is one pass at memory speed, and the matrix products stay in ORT (MLAS). The price is
- * one ORT call per step (tens of microseconds) and the batch's rows gathered in JavaScript.
+ * passes over every parameter per step, which at batch 32 cost about 3× the matrix products.
  * Results are deterministic for the same inputs and thread count.
  */
 import { ArgumentError } from '../errors.js';
@@ -25,6 +30,16 @@ import type { MlpTrainingModelOptions } from './mlp-training-model.js';
 import type { NativeKernel } from './native-kernel.js';
 import { defaultThreads, EngineSession, type TensorData } from './session.js';
 
+/**
+ * Whether w1's gradient is computed inside the kernel's Adam pass (see the file comment).
+ * Measured per step for 300 × 3072 weights, kernel vs MLAS's Gemm + the output copy + Adam:
+ * batch 32, one thread 2.3 vs 2.9 ms; batch 64 3.4 vs ~3.6; batch 128 7.0 vs ~4.8; two threads
+ * at batch 32 1.1 ms for the kernel.
+ */
+function fusedGradient(threads: number, batch: number): boolean {
+  return threads > 1 || batch <= 64;
+}
+
 /** Default rows per predict call (see `predictRows`). */
 const EVAL_ROWS = 4096;
 
@@ -38,10 +53,11 @@ interface Data {
 export class NativeMlpTrainingSession implements MlpTrainingEngine {
   readonly kind = 'native';
   private data: Data | undefined;
-  /** The current batch's rows and labels, and the gradients ORT writes. */
+  /** The batch's rows and labels, and what ORT writes: w1's gradient or the hidden error, the head's gradient. */
   private readonly xBatch: Float32Array;
   private readonly yBatch: BigInt64Array;
-  private readonly gradW1: Float32Array;
+  private readonly gradW1: Float32Array | undefined;
+  private readonly dHidden: Float32Array;
   private readonly gradHead: Float32Array;
 
   private constructor(
@@ -55,7 +71,8 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
     const { batch, inputDim, hidden } = options;
     this.xBatch = new Float32Array(batch * inputDim);
     this.yBatch = new BigInt64Array(batch);
-    this.gradW1 = new Float32Array(hidden * inputDim);
+    this.dHidden = new Float32Array(hidden * batch);
+    this.gradW1 = fusedGradient(threads, batch) ? undefined : new Float32Array(hidden * inputDim);
     this.gradHead = new Float32Array(headLength(options));
   }
 
@@ -71,7 +88,10 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
       spinning: spinning ?? false,
       ...(profile === undefined ? {} : { profile }),
     };
-    const gradient = await EngineSession.create(buildMlpGradientModel(model), sessionOptions);
+    const gradient = await EngineSession.create(
+      buildMlpGradientModel(model, !fusedGradient(threads, model.batch)),
+      sessionOptions,
+    );
     const predict = await EngineSession.create(buildMlpPredictModel(model), sessionOptions);
     return new NativeMlpTrainingSession(kernel, gradient, predict, threads, evalRows ?? EVAL_ROWS, model);
   }
@@ -138,10 +158,7 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
     // The caller's state stays valid: train copies of it.
     const [w1, head, mW1, mHead, vW1, vHead] = chunk.state.tensors.map((t) => t.slice()) as Float32Array[];
     const params = { w1: { data: w1!, dims: [H, D] }, head: { data: head!, dims: [head!.length] } };
-    const into = {
-      grad_w1: { data: this.gradW1, dims: [H, D] },
-      grad_head: { data: this.gradHead, dims: [this.gradHead.length] },
-    };
+    const gradHead = { data: this.gradHead, dims: [this.gradHead.length] };
     const loss = new Float32Array(epochs);
     const predictions = new BigInt64Array(epochs * rowCount).fill(-1n);
     let step = chunk.state.steps;
@@ -150,30 +167,27 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
       for (let start = 0; start < N; start += B) {
         const rows = Math.min(B, N - start);
         this.gather(data, chunk.orders, e * N + start, rows);
+        const x = rows === B ? this.xBatch : this.xBatch.subarray(0, rows * D);
+        const dHidden = rows === B ? this.dHidden : this.dHidden.subarray(0, H * rows);
         const batch: Record<string, TensorData> = {
-          x: { data: rows === B ? this.xBatch : this.xBatch.subarray(0, rows * D), dims: [rows, D] },
+          x: { data: x, dims: [rows, D] },
           y: { data: rows === B ? this.yBatch : this.yBatch.subarray(0, rows), dims: [rows] },
           ...params,
         };
+        const gradW1 = this.gradW1;
+        const into = gradW1
+          ? { grad_w1: { data: gradW1, dims: [H, D] }, grad_head: gradHead }
+          : { d_hidden: { data: dHidden, dims: [H, rows] }, grad_head: gradHead };
         const out = await this.gradient.runInto(batch, into, ['loss_sum']);
         lossSum += (out.loss_sum!.data as Float32Array)[0]!;
         step++;
         // PyTorch's per-step scalars, in float64 as Python computes them.
         const stepSize = chunk.lr / (1 - beta1 ** step);
         const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-        this.kernel.adamStep(
-          w1!,
-          mW1!,
-          vW1!,
-          this.gradW1,
-          stepSize,
-          bc2Sqrt,
-          beta1,
-          beta2,
-          eps,
-          this.threads,
-        );
-        this.kernel.adamStep(head!, mHead!, vHead!, this.gradHead, stepSize, bc2Sqrt, beta1, beta2, eps, 1);
+        const adam = [stepSize, bc2Sqrt, beta1, beta2, eps] as const;
+        if (gradW1) this.kernel.adamStep(w1!, mW1!, vW1!, gradW1, ...adam, this.threads);
+        else this.kernel.gradAdamStep(w1!, mW1!, vW1!, dHidden, x, rows, D, ...adam, this.threads);
+        this.kernel.adamStep(head!, mHead!, vHead!, this.gradHead, ...adam, 1);
       }
       loss[e] = lossSum / N;
       if (chunk.evaluate[e])

@@ -28,6 +28,26 @@ export interface NativeKernel {
     eps: number,
     threads: number,
   ): void;
+  /**
+   * The first layer's step: its weight gradient `dT · x` (`dT` [H × rows], the error at the
+   * hidden units' inputs; `x` [rows × inputDim], the batch) computed inside one Adam pass over
+   * `w1` [H × inputDim], `m` and `v`, in place; the gradient is never stored.
+   */
+  gradAdamStep(
+    w1: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    dT: Float32Array,
+    x: Float32Array,
+    rows: number,
+    inputDim: number,
+    stepSize: number,
+    bc2Sqrt: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    threads: number,
+  ): void;
   /** The compiler and vector extensions the kernel was built with. */
   build(): string;
 }
