@@ -4,7 +4,7 @@
  * rows per person: 37,100 / 7,950 / 7,950) — through the reference grid's 27 runs (batch 32/64/128
  * × hidden 100/200/300 × lr 1e-4/1e-3/1e-2) on the default trainer and workers.
  *
- * Two hundred epochs of 27 runs at this size are about 5 PFLOP of matrix products — many hours on
+ * Two hundred epochs of 27 runs at this size are about 0.5 PFLOP of matrix products — over an hour on
  * two cores — so the runs are trained for `--epochs` (default 1,2: accuracies kept after epoch 1
  * and 2) and the bench prints the time, the epochs trained per second, and the peak resident
  * memory against the size of the rows: memory must stay a small multiple of the rows, whatever
