@@ -19,6 +19,7 @@ import { adamConstants } from './adam-update.js';
 import { buildMlpGradientModel, buildMlpPredictModel } from './mlp-gradient-model.js';
 import { headLength } from './mlp-graph-parts.js';
 import type { MlpParams } from './mlp-layers.js';
+import { checkNetwork, checkOrders, checkRows, packHead, unpackHead } from './mlp-state.js';
 import type {
   EpochChunk,
   EpochChunkResult,
@@ -97,26 +98,13 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
   }
 
   setData(x: Float32Array, labels: Int32Array): void {
-    const { rowCount, inputDim } = this.options;
-    if (x.length !== rowCount * inputDim || labels.length !== rowCount) {
-      throw new ArgumentError(
-        `Expected ${rowCount} rows of ${inputDim} values and ${rowCount} labels but received ${x.length} values and ${labels.length} labels`,
-      );
-    }
+    checkRows(this.options, x, labels);
     this.data = { x, y: BigInt64Array.from(labels, (v) => BigInt(v)) };
   }
 
   initialState(params: MlpParams): TrainingState {
-    const { inputDim, hidden, classes } = this.options;
-    if (params.inputDim !== inputDim || params.hidden !== hidden || params.classes !== classes) {
-      throw new ArgumentError(
-        `Expected parameters of a ${inputDim}→${hidden}→${classes} network but received ${params.inputDim}→${params.hidden}→${params.classes}`,
-      );
-    }
-    const head = new Float32Array(headLength(this.options));
-    head.set(params.b1, 0);
-    head.set(params.w2, hidden);
-    head.set(params.b2, hidden + params.w2.length);
+    checkNetwork(this.options, params);
+    const head = packHead(params);
     const w1 = params.w1.slice();
     const zeros = (): Float32Array[] => [new Float32Array(w1.length), new Float32Array(head.length)];
     return { tensors: [w1, head, ...zeros(), ...zeros()], steps: 0 };
@@ -134,14 +122,7 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
 
   /** Copies of w1, b1, w2, b2 from the w1 and head tensors at `offset`. */
   private unpack(state: TrainingState, offset: number): Float32Array[] {
-    const { hidden: H, classes: K } = this.options;
-    const head = state.tensors[offset + 1]!;
-    return [
-      state.tensors[offset]!.slice(),
-      head.slice(0, H),
-      head.slice(H, H + K * H),
-      head.slice(H + K * H),
-    ];
+    return [state.tensors[offset]!.slice(), ...unpackHead(this.options, state.tensors[offset + 1]!)];
   }
 
   async run(chunk: EpochChunk): Promise<EpochChunkResult> {
@@ -149,11 +130,7 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
     if (!data) throw new ArgumentError('NativeMlpTrainingSession.run: call setData first');
     const { trainCount: N, batch: B, inputDim: D, hidden: H, rowCount } = this.options;
     const epochs = chunk.evaluate.length;
-    if (chunk.orders.length !== epochs * N) {
-      throw new ArgumentError(
-        `Expected ${epochs} orders of ${N} rows but received ${chunk.orders.length} indices`,
-      );
-    }
+    checkOrders(this.options, epochs, chunk.orders);
     const { beta1, beta2, eps } = adamConstants(this.options.adam ?? {});
     // The caller's state stays valid: train copies of it.
     const [w1, head, mW1, mHead, vW1, vHead] = chunk.state.tensors.map((t) => t.slice()) as Float32Array[];

@@ -7,6 +7,7 @@
 import { ArgumentError } from '../errors.js';
 import { adamSchedule, secondMomentScale } from './adam-update.js';
 import type { MlpParams } from './mlp-layers.js';
+import { checkNetwork, checkOrders, checkRows, packHead, unpackHead } from './mlp-state.js';
 import type {
   EpochChunk,
   EpochChunkResult,
@@ -16,7 +17,6 @@ import type {
 } from './mlp-training-engine.js';
 import {
   buildMlpTrainingModel,
-  headLength,
   type MlpTrainingModelOptions,
   stateDims,
   stateNames,
@@ -57,12 +57,8 @@ export class MlpTrainingSession implements MlpTrainingEngine {
    * label of each row. The arrays are fed to ORT as they are, not copied: do not change them.
    */
   setData(x: Float32Array, labels: Int32Array): void {
+    checkRows(this.options, x, labels);
     const { rowCount, inputDim } = this.options;
-    if (x.length !== rowCount * inputDim || labels.length !== rowCount) {
-      throw new ArgumentError(
-        `Expected ${rowCount} rows of ${inputDim} values and ${rowCount} labels but received ${x.length} values and ${labels.length} labels`,
-      );
-    }
     this.data = {
       x: { data: x, dims: [rowCount, inputDim] },
       y: { data: BigInt64Array.from(labels, (v) => BigInt(v)), dims: [rowCount] },
@@ -71,11 +67,8 @@ export class MlpTrainingSession implements MlpTrainingEngine {
 
   /** The state before the first step: the given parameters, zero moments. */
   initialState(params: MlpParams): TrainingState {
-    this.checkShape(params);
-    const head = new Float32Array(headLength(this.options));
-    head.set(params.b1, 0);
-    head.set(params.w2, params.hidden);
-    head.set(params.b2, params.hidden + params.w2.length);
+    checkNetwork(this.options, params);
+    const head = packHead(params);
     const blocks = this.w1Blocks(params.w1);
     const zeros = (): Float32Array[] => [...blocks, head].map((t) => new Float32Array(t.length));
     return { tensors: [...blocks, head, ...zeros(), ...zeros()], steps: 0 };
@@ -111,7 +104,7 @@ export class MlpTrainingSession implements MlpTrainingEngine {
 
   /** Copies of w1, b1, w2, b2 from the w1 blocks and packed head starting at `offset`. */
   private unpack(state: TrainingState, offset: number): Float32Array[] {
-    const { hidden: H, classes: K, inputDim: D } = this.options;
+    const { hidden: H, inputDim: D } = this.options;
     const blocks = w1Blocks(this.options).length;
     const w1 = new Float32Array(H * D);
     let at = 0;
@@ -119,8 +112,7 @@ export class MlpTrainingSession implements MlpTrainingEngine {
       w1.set(block, at);
       at += block.length;
     }
-    const head = state.tensors[offset + blocks]!;
-    return [w1, head.slice(0, H), head.slice(H, H + K * H), head.slice(H + K * H)];
+    return [w1, ...unpackHead(this.options, state.tensors[offset + blocks]!)];
   }
 
   /** Trains the epochs of one chunk. */
@@ -129,11 +121,7 @@ export class MlpTrainingSession implements MlpTrainingEngine {
     const { trainCount, batch } = this.options;
     const epochs = chunk.evaluate.length;
     const steps = stepsPerEpoch(trainCount, batch);
-    if (chunk.orders.length !== epochs * trainCount) {
-      throw new ArgumentError(
-        `Expected ${epochs} orders of ${trainCount} rows but received ${chunk.orders.length} indices`,
-      );
-    }
+    checkOrders(this.options, epochs, chunk.orders);
     const feeds: Record<string, TensorData> = {
       ...this.data,
       perm: { data: chunk.orders, dims: [epochs, trainCount] },
@@ -170,14 +158,5 @@ export class MlpTrainingSession implements MlpTrainingEngine {
   /** Releases the ORT session. */
   async dispose(): Promise<void> {
     await this.session.dispose();
-  }
-
-  private checkShape(params: MlpParams): void {
-    const { inputDim, hidden, classes } = this.options;
-    if (params.inputDim !== inputDim || params.hidden !== hidden || params.classes !== classes) {
-      throw new ArgumentError(
-        `Expected parameters of a ${inputDim}→${hidden}→${classes} network but received ${params.inputDim}→${params.hidden}→${params.classes}`,
-      );
-    }
   }
 }
