@@ -134,7 +134,6 @@ struct AdamArgs {
 
 void AdamStep(float* p, float* m, float* v, const float* g, std::size_t n, AdamScalars s,
               unsigned threads) {
-  if (threads > n / kMinPerThread) threads = static_cast<unsigned>(n / kMinPerThread);
   const AdamArgs args{p, m, v, g, s};
   // Chunk boundaries on 64-byte lines so two threads never write the same cache line.
   RunSplit(
@@ -275,36 +274,58 @@ bool NumberArg(napi_env env, napi_value value, double* out) {
   return napi_get_value_double(env, value, out) == napi_ok;
 }
 
+// Reads a call's arguments: `arrays` Float32Arrays named `names`, then `count` numbers. Returns
+// what is wrong (prefixed with the function's name), or an empty text when nothing is.
+std::string ReadArgs(napi_env env, napi_callback_info info, const char* fn, const char* usage,
+                     std::size_t arrays, const char* const* names, float** tensors, std::size_t* lengths,
+                     std::size_t count, const char* numbersAre, double* numbers) {
+  napi_value argv[16];
+  std::size_t argc = 16;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != arrays + count) {
+    return std::string(fn) + " expects " + std::to_string(arrays + count) + " arguments (" + usage + ")";
+  }
+  for (std::size_t i = 0; i < arrays; ++i) {
+    if (!Float32ArrayArg(env, argv[i], &tensors[i], &lengths[i])) {
+      return std::string(fn) + ": " + names[i] + " must be a Float32Array";
+    }
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!NumberArg(env, argv[arrays + i], &numbers[i])) return std::string(fn) + ": " + numbersAre + " must be numbers";
+  }
+  return "";
+}
+
+// stepSize, bc2Sqrt, beta1, beta2, eps from five numbers, and the thread count after them,
+// checked, and lowered to what `n` parameters are worth.
+std::string ReadAdam(const char* fn, const double* numbers, std::size_t n, AdamScalars* s, unsigned* threads) {
+  if (!(numbers[5] >= 1 && numbers[5] <= 256)) return std::string(fn) + ": threads must be 1..256";
+  *s = {static_cast<float>(numbers[0]), static_cast<float>(numbers[1]), static_cast<float>(numbers[2]),
+        static_cast<float>(numbers[3]), static_cast<float>(numbers[4])};
+  *threads = static_cast<unsigned>(numbers[5]);
+  if (*threads > n / kMinPerThread) *threads = static_cast<unsigned>(n / kMinPerThread);
+  return "";
+}
+
 // adamStep(params, m, v, grad, stepSize, bc2Sqrt, beta1, beta2, eps, threads): updates params, m
 // and v in place from grad (all Float32Array of one length).
 napi_value AdamStepJs(napi_env env, napi_callback_info info) {
-  std::size_t argc = 10;
-  napi_value argv[10];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 10) {
-    return Throw(env, "adamStep expects 10 arguments (params, m, v, grad, stepSize, bc2Sqrt, beta1, beta2, eps, threads)");
-  }
   float* tensors[4];
   std::size_t lengths[4];
   const char* names[4] = {"params", "m", "v", "grad"};
-  for (int i = 0; i < 4; ++i) {
-    if (!Float32ArrayArg(env, argv[i], &tensors[i], &lengths[i])) {
-      return Throw(env, std::string("adamStep: ") + names[i] + " must be a Float32Array");
-    }
-    if (lengths[i] != lengths[0]) {
-      return Throw(env, std::string("adamStep: ") + names[i] + " has " + std::to_string(lengths[i]) +
-                            " values but params has " + std::to_string(lengths[0]));
-    }
-  }
   double numbers[6];
-  for (int i = 0; i < 6; ++i) {
-    if (!NumberArg(env, argv[4 + i], &numbers[i])) return Throw(env, "adamStep: scalars must be numbers");
+  std::string error = ReadArgs(env, info, "adamStep", "params, m, v, grad, stepSize, bc2Sqrt, beta1, beta2, eps, threads",
+                               4, names, tensors, lengths, 6, "scalars", numbers);
+  for (int i = 1; i < 4 && error.empty(); ++i) {
+    if (lengths[i] != lengths[0]) {
+      error = std::string("adamStep: ") + names[i] + " has " + std::to_string(lengths[i]) +
+              " values but params has " + std::to_string(lengths[0]);
+    }
   }
-  if (!(numbers[5] >= 1 && numbers[5] <= 256)) return Throw(env, "adamStep: threads must be 1..256");
-  const AdamScalars s{static_cast<float>(numbers[0]), static_cast<float>(numbers[1]),
-                      static_cast<float>(numbers[2]), static_cast<float>(numbers[3]),
-                      static_cast<float>(numbers[4])};
-  AdamStep(tensors[0], tensors[1], tensors[2], tensors[3], lengths[0], s,
-           static_cast<unsigned>(numbers[5]));
+  AdamScalars s;
+  unsigned threads = 1;
+  if (error.empty()) error = ReadAdam("adamStep", numbers, lengths[0], &s, &threads);
+  if (!error.empty()) return Throw(env, error);
+  AdamStep(tensors[0], tensors[1], tensors[2], tensors[3], lengths[0], s, threads);
   return nullptr;
 }
 
@@ -312,28 +333,18 @@ napi_value AdamStepJs(napi_env env, napi_callback_info info) {
 // the first layer's weight gradient dT·x (dT [H x rows], x [rows x inputDim]) and its Adam step
 // on w1 [H x inputDim], m and v, in place, in one pass.
 napi_value GradAdamStepJs(napi_env env, napi_callback_info info) {
-  std::size_t argc = 13;
-  napi_value argv[13];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 13) {
-    return Throw(env, "gradAdamStep expects 13 arguments (w1, m, v, dT, x, rows, inputDim, stepSize, bc2Sqrt, beta1, beta2, eps, threads)");
-  }
   float* tensors[5];
   std::size_t lengths[5];
   const char* names[5] = {"w1", "m", "v", "dT", "x"};
-  for (int i = 0; i < 5; ++i) {
-    if (!Float32ArrayArg(env, argv[i], &tensors[i], &lengths[i])) {
-      return Throw(env, std::string("gradAdamStep: ") + names[i] + " must be a Float32Array");
-    }
-  }
   double numbers[8];
-  for (int i = 0; i < 8; ++i) {
-    if (!NumberArg(env, argv[5 + i], &numbers[i])) return Throw(env, "gradAdamStep: sizes and scalars must be numbers");
-  }
-  const double rows = numbers[0], d = numbers[1], threads = numbers[7];
+  const std::string error = ReadArgs(
+      env, info, "gradAdamStep", "w1, m, v, dT, x, rows, inputDim, stepSize, bc2Sqrt, beta1, beta2, eps, threads", 5,
+      names, tensors, lengths, 8, "sizes and scalars", numbers);
+  if (!error.empty()) return Throw(env, error);
+  const double rows = numbers[0], d = numbers[1];
   if (!(rows >= 1 && d >= 1 && rows == std::floor(rows) && d == std::floor(d))) {
     return Throw(env, "gradAdamStep: rows and inputDim must be positive integers");
   }
-  if (!(threads >= 1 && threads <= 256)) return Throw(env, "gradAdamStep: threads must be 1..256");
   const std::size_t B = static_cast<std::size_t>(rows), D = static_cast<std::size_t>(d);
   const std::size_t H = lengths[0] / D;
   if (H * D != lengths[0] || lengths[1] != lengths[0] || lengths[2] != lengths[0] || lengths[3] != H * B ||
@@ -344,12 +355,11 @@ napi_value GradAdamStepJs(napi_env env, napi_callback_info info) {
                           ", " + std::to_string(lengths[2]) + ", " + std::to_string(lengths[3]) + ", " +
                           std::to_string(lengths[4]));
   }
-  const AdamScalars s{static_cast<float>(numbers[2]), static_cast<float>(numbers[3]),
-                      static_cast<float>(numbers[4]), static_cast<float>(numbers[5]),
-                      static_cast<float>(numbers[6])};
+  AdamScalars s;
+  unsigned t = 1;
+  const std::string adamError = ReadAdam("gradAdamStep", numbers + 2, lengths[0], &s, &t);
+  if (!adamError.empty()) return Throw(env, adamError);
   const GradAdamArgs args{tensors[0], tensors[1], tensors[2], tensors[3], tensors[4], B, D, s};
-  unsigned t = static_cast<unsigned>(threads);
-  if (t > lengths[0] / kMinPerThread) t = static_cast<unsigned>(lengths[0] / kMinPerThread);
   RunSplit(GradAdamRows, &args, H, t, kRows);
   return nullptr;
 }
