@@ -250,39 +250,34 @@ test('native trainer: evaluating a few rows at a time predicts the same as all a
   }
 });
 
-test('native trainer on two threads (w1 gradient inside the kernel pass) matches the reference', async () => {
-  const session = await load('native', { threads: 2 });
-  try {
-    const out = await session.run({
-      state: session.initialState(initial),
-      orders: int64(orders.slice(0, 3)),
-      evaluate: [false, false, true],
-      lr: 0.01,
-    });
-    const ref = toRef(initial);
-    const adam = refAdamState(ref);
-    refTrain(shape, ref, adam, x, labels, orders.slice(0, 3), 4, 0.01);
-    assertCloseToReference(session, out.state, ref, adam, 'two threads, after 3 epochs');
-    assert.deepEqual(Array.from(out.predictions.subarray(2 * ROWS), Number), refPredict(shape, ref, x, ROWS));
-  } finally {
-    await session.dispose();
-  }
-});
-
-test("native trainer with a batch above 64 on one thread (w1's gradient from ORT's Gemm) matches the reference", async () => {
-  const session = await load('native', { batch: 65 });
-  try {
-    const out = await session.run({
-      state: session.initialState(initial),
-      orders: int64(orders.slice(0, 3)),
-      evaluate: [false, false, true],
-      lr: 0.01,
-    });
-    const ref = toRef(initial);
-    const adam = refAdamState(ref);
-    refTrain(shape, ref, adam, x, labels, orders.slice(0, 3), 65, 0.01);
-    assertCloseToReference(session, out.state, ref, adam, 'batch 65, after 3 epochs');
-  } finally {
-    await session.dispose();
-  }
-});
+// The native trainer's two ways to w1's gradient (mlp-native-session.ts, `fusedGradient`).
+for (const { what, options, batch } of [
+  { what: 'on two threads (w1 gradient inside the kernel pass)', options: { threads: 2 }, batch: 4 },
+  {
+    what: "with a batch above 64 on one thread (w1's gradient from ORT's Gemm)",
+    options: { batch: 65 },
+    batch: 65,
+  },
+]) {
+  test(`native trainer ${what} matches the reference`, async () => {
+    const session = await load('native', options);
+    try {
+      const out = await session.run({
+        state: session.initialState(initial),
+        orders: int64(orders.slice(0, 3)),
+        evaluate: [false, false, true],
+        lr: 0.01,
+      });
+      const ref = toRef(initial);
+      const adam = refAdamState(ref);
+      refTrain(shape, ref, adam, x, labels, orders.slice(0, 3), batch, 0.01);
+      assertCloseToReference(session, out.state, ref, adam, `${what}, after 3 epochs`);
+      assert.deepEqual(
+        Array.from(out.predictions.subarray(2 * ROWS), Number),
+        refPredict(shape, ref, x, ROWS),
+      );
+    } finally {
+      await session.dispose();
+    }
+  });
+}
