@@ -112,8 +112,18 @@ async function gemm(
   return bestSeconds;
 }
 
-/** Seconds of one fused Adam pass over `n` parameters on `threads` threads. */
+const adamCache = new Map<string, number>();
+/** Seconds of one fused Adam pass over `n` parameters on `threads` threads (measured once). */
 async function adam(n: number, threads: number): Promise<number> {
+  const key = `${n}/${threads}`;
+  const known = adamCache.get(key);
+  if (known !== undefined) return known;
+  const seconds = await timeAdam(n, threads);
+  adamCache.set(key, seconds);
+  return seconds;
+}
+
+async function timeAdam(n: number, threads: number): Promise<number> {
   const p = Float32Array.from({ length: n }, (_, i) => ((i % 89) - 44) / 890);
   const m = new Float32Array(n);
   const v = new Float32Array(n);
