@@ -250,14 +250,11 @@ test('native trainer: evaluating a few rows at a time predicts the same as all a
   }
 });
 
-// The native trainer's two ways to w1's gradient (mlp-native-session.ts, `fusedGradient`).
+// The native trainer's fused w1 gradient + Adam pass split over two threads, and over a batch
+// larger than the rows (one partial batch per epoch).
 for (const { what, options, batch } of [
-  { what: 'on two threads (w1 gradient inside the kernel pass)', options: { threads: 2 }, batch: 4 },
-  {
-    what: "with a batch above 64 on one thread (w1's gradient from ORT's Gemm)",
-    options: { batch: 65 },
-    batch: 65,
-  },
+  { what: 'on two threads', options: { threads: 2 }, batch: 4 },
+  { what: 'with a batch of 65 on one thread', options: { batch: 65 }, batch: 65 },
 ]) {
   test(`native trainer ${what} matches the reference`, async () => {
     const session = await load('native', options);

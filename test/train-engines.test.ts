@@ -97,88 +97,98 @@ test('the fused Adam kernel: five steps within 1e-6 of float64 Adam; one thread 
   );
 });
 
-test('the fused gradient + Adam pass: w1 after three steps within 1e-5 of float64; one thread or two, the same bits', () => {
-  // H 30 (blocks of 4 rows and 2 left over), D 2210 (blocks of 32 columns and 2 left over), a
-  // partial batch of 5 rows; 66,300 parameters, enough for the second thread.
-  const [H, D, rows] = [30, 2210, 5];
-  const rng = createRng(9);
-  const start = Float32Array.from({ length: H * D }, () => rng.normal() * 0.05);
-  // Every product of a gradient's sum has the same sign (dT > 0, each column of x one sign), so
-  // no gradient is a near-cancellation: Adam divides by √v, and a gradient near 0 would turn
-  // float32 rounding of the sum into large differences of the step.
-  const columnSign = Array.from({ length: D }, () => (rng.normal() < 0 ? -1 : 1));
-  const steps = Array.from({ length: 3 }, () => ({
-    dT: Float32Array.from({ length: H * rows }, () => 0.01 + Math.abs(rng.normal()) * 0.1),
-    x: Float32Array.from({ length: rows * D }, (_, k) => columnSign[k % D]! * (0.1 + Math.abs(rng.normal()))),
-  }));
-  const [lr, b1, b2, eps] = [1e-2, 0.9, 0.999, 1e-8];
-  const runs = [1, 2].map((threads) => {
-    const w = start.slice();
-    const m = new Float32Array(H * D);
-    const v = new Float32Array(H * D);
-    steps.forEach(({ dT, x }, s) => {
-      const t = s + 1;
-      kernel().gradAdamStep(
-        w,
-        m,
-        v,
-        dT,
-        x,
-        rows,
-        D,
-        lr / (1 - b1 ** t),
-        Math.sqrt(1 - b2 ** t),
-        b1,
-        b2,
-        eps,
-        threads,
-      );
-    });
-    return { w, m, v };
-  });
-  assert.deepEqual(runs[1], runs[0], 'two threads change no bit');
-  let worst = 0;
-  for (let i = 0; i < H; i++) {
-    for (let j = 0; j < D; j++) {
-      let [w, m, v] = [start[i * D + j]!, 0, 0];
+// Every path of the kernel's blocking (4-row blocks with 1, 2 or 3 rows left over; tiles of
+// 384 columns, blocks of 96, single vectors of 16 and single columns left over), a partial
+// batch of 5 rows, and enough parameters (> 65,536) for the second thread.
+for (const [H, D] of [
+  [30, 2210], // 2 rows left; last tile 290 = 3 blocks + 2 columns
+  [33, 2051], // 1 row left; last tile 131 = 1 block + 2 vectors + 3 columns
+  [35, 1937], // 3 rows left; last tile 17 = 1 vector + 1 column
+] as const) {
+  test(`the fused gradient + Adam pass (${H} x ${D}): w1 after three steps within 1e-5 of float64; one thread or two, the same bits`, () => {
+    const rows = 5;
+    const rng = createRng(9);
+    const start = Float32Array.from({ length: H * D }, () => rng.normal() * 0.05);
+    // Every product of a gradient's sum has the same sign (dT > 0, each column of x one sign), so
+    // no gradient is a near-cancellation: Adam divides by √v, and a gradient near 0 would turn
+    // float32 rounding of the sum into large differences of the step.
+    const columnSign = Array.from({ length: D }, () => (rng.normal() < 0 ? -1 : 1));
+    const steps = Array.from({ length: 3 }, () => ({
+      dT: Float32Array.from({ length: H * rows }, () => 0.01 + Math.abs(rng.normal()) * 0.1),
+      x: Float32Array.from(
+        { length: rows * D },
+        (_, k) => columnSign[k % D]! * (0.1 + Math.abs(rng.normal())),
+      ),
+    }));
+    const [lr, b1, b2, eps] = [1e-2, 0.9, 0.999, 1e-8];
+    const runs = [1, 2].map((threads) => {
+      const w = start.slice();
+      const m = new Float32Array(H * D);
+      const v = new Float32Array(H * D);
       steps.forEach(({ dT, x }, s) => {
         const t = s + 1;
-        let g = 0;
-        for (let b = 0; b < rows; b++) g += dT[i * rows + b]! * x[b * D + j]!;
-        m = b1 * m + (1 - b1) * g;
-        v = b2 * v + (1 - b2) * g * g;
-        w -= (lr / (1 - b1 ** t)) * (m / (Math.sqrt(v) / Math.sqrt(1 - b2 ** t) + eps));
+        kernel().gradAdamStep(
+          w,
+          m,
+          v,
+          dT,
+          x,
+          rows,
+          D,
+          lr / (1 - b1 ** t),
+          Math.sqrt(1 - b2 ** t),
+          b1,
+          b2,
+          eps,
+          threads,
+        );
       });
-      const k = i * D + j;
-      worst = Math.max(
-        worst,
-        Math.abs(runs[0]!.w[k]! - w),
-        Math.abs(runs[0]!.m[k]! - m),
-        Math.abs(runs[0]!.v[k]! - v),
-      );
+      return { w, m, v };
+    });
+    assert.deepEqual(runs[1], runs[0], 'two threads change no bit');
+    let worst = 0;
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < D; j++) {
+        let [w, m, v] = [start[i * D + j]!, 0, 0];
+        steps.forEach(({ dT, x }, s) => {
+          const t = s + 1;
+          let g = 0;
+          for (let b = 0; b < rows; b++) g += dT[i * rows + b]! * x[b * D + j]!;
+          m = b1 * m + (1 - b1) * g;
+          v = b2 * v + (1 - b2) * g * g;
+          w -= (lr / (1 - b1 ** t)) * (m / (Math.sqrt(v) / Math.sqrt(1 - b2 ** t) + eps));
+        });
+        const k = i * D + j;
+        worst = Math.max(
+          worst,
+          Math.abs(runs[0]!.w[k]! - w),
+          Math.abs(runs[0]!.m[k]! - m),
+          Math.abs(runs[0]!.v[k]! - v),
+        );
+      }
     }
-  }
-  assert.ok(worst < 1e-5, `largest difference from float64 ${worst}`);
-  assert.throws(
-    () =>
-      kernel().gradAdamStep(
-        start,
-        start,
-        start,
-        steps[0]!.dT,
-        steps[0]!.x,
-        rows + 1,
-        D,
-        1,
-        1,
-        0.9,
-        0.999,
-        1e-8,
-        1,
-      ),
-    /expected w1, m, v of H x 2210, dT of H x 6/,
-  );
-});
+    assert.ok(worst < 1e-5, `largest difference from float64 ${worst}`);
+    assert.throws(
+      () =>
+        kernel().gradAdamStep(
+          start,
+          start,
+          start,
+          steps[0]!.dT,
+          steps[0]!.x,
+          rows + 1,
+          D,
+          1,
+          1,
+          0.9,
+          0.999,
+          1e-8,
+          1,
+        ),
+      new RegExp(`expected w1, m, v of H x ${D}, dT of H x 6`),
+    );
+  });
+}
 
 test('a grid on the real photos picks the same point with the same accuracies under both trainers', async () => {
   const data = featuresFromImages(await loadPrepared(prepared, 32));

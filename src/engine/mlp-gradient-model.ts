@@ -2,10 +2,10 @@
  * The two graphs of the native trainer (`mlp-native-session.ts`), which runs one ORT call per
  * mini-batch and applies Adam itself in one fused pass (`native/fused_adam.cc`):
  *
- * - the gradient graph: rows `x` [b, D] and labels `y` [b] → the batch-mean cross-entropy's
- *   gradient of w1 [H, D] — or the error at the hidden units' inputs [H, b], from which the
- *   native kernel computes it inside its Adam pass — the gradient of the packed head
- *   [b1 | w2 | b2], and the summed loss;
+ * - the gradient graph: rows `x` [b, D] and labels `y` [b] → the error at the hidden units'
+ *   inputs [H, b] (the batch-mean cross-entropy's gradient there), from which the native kernel
+ *   computes w1's gradient inside its Adam pass; the gradient of the packed head
+ *   [b1 | w2 | b2]; and the summed loss;
  * - the predict graph: every row → its predicted class (for accuracies and learning curves).
  *
  * w1 is one tensor here: the row blocks of the all-in-ORT trainer only help its element-wise
@@ -32,25 +32,16 @@ function declareParams(g: GraphBuilder, o: MlpGraphShape): ReturnType<typeof par
 }
 
 /**
- * Builds the gradient graph: inputs x, y, w1, head; outputs `grad_head`, `loss_sum`, and either
- * `grad_w1` [H, D] (`weightGradient`) or `d_hidden` [H, batch], the error at the hidden units'
- * inputs, from which the native kernel computes w1's gradient (d_hidden · x) inside its Adam pass.
+ * Builds the gradient graph: inputs x, y, w1, head; outputs `d_hidden` [H, batch], the error at
+ * the hidden units' inputs, from which the native kernel computes w1's gradient (d_hidden · x)
+ * inside its Adam pass; `grad_head`; `loss_sum`.
  */
-export function buildMlpGradientModel(o: MlpGraphShape, weightGradient: boolean): Uint8Array {
+export function buildMlpGradientModel(o: MlpGraphShape): Uint8Array {
   const g = new GraphBuilder('mlp_gradient');
   const x = g.input('x', 'float32', ['batch', o.inputDim]);
   const y = g.input('y', 'int64', ['batch']);
-  const { lossSum, dPreT, gradW1, gradHead } = emitGradients(
-    g,
-    x,
-    y,
-    declareParams(g, o),
-    o,
-    1,
-    weightGradient,
-  );
-  if (weightGradient) g.output(gradW1[0]!, 'float32', [o.hidden, o.inputDim], 'grad_w1');
-  else g.output(dPreT, 'float32', [o.hidden, 'batch'], 'd_hidden');
+  const { lossSum, dPreT, gradHead } = emitGradients(g, x, y, declareParams(g, o), o, 1, false);
+  g.output(dPreT, 'float32', [o.hidden, 'batch'], 'd_hidden');
   g.output(gradHead, 'float32', [headLength(o)], 'grad_head');
   g.output(lossSum, 'float32', [], 'loss_sum');
   return g.toBytes();

@@ -1,14 +1,12 @@
 /**
  * The native trainer. Per mini-batch, one ORT run (`mlp-gradient-model.ts`) computes the forward
- * pass, the loss and the gradients, then the native kernel (`native/fused_adam.cc`) applies Adam
- * in one pass per tensor. w1's gradient comes one of two ways, whichever measured faster
- * (`fusedGradient`):
- *
- * - mostly, ORT returns only the error at the hidden units' inputs [H, b], and `gradAdamStep`
- *   computes the gradient inside its Adam pass: a [300 × 3072] ORT output costs ~0.7 ms per
- *   step in onnxruntime-node's copy to JavaScript, more than the product itself at batch 32;
- * - for large batches on one thread, ORT's Gemm (MLAS: 66 GFLOP/s at batch 128 against the
- *   kernel's 34) computes it into an array of ours, copy included, and `adamStep` applies it.
+ * pass, the loss, the head's gradient and the error at the hidden units' inputs [H, b]; then the
+ * native kernel (`native/fused_adam.cc`) computes w1's gradient inside its Adam pass
+ * (`gradAdamStep`) and applies Adam to the head (`adamStep`). Why w1's gradient is not an ORT
+ * output: a [300 × 3072] output costs ~0.7 ms per step in onnxruntime-node's copy to JavaScript,
+ * and the fused pass is faster than ORT's Gemm + that copy + a separate Adam pass at every batch
+ * size of the grid (measured per step, 300 × 3072, one thread: 6.6 against 7.0 ms at batch 128,
+ * the closest).
  *
  * Why not the all-in-ORT loop (`mlp-training-session.ts`): there Adam is ~9 element-wise ORT
  * passes over every parameter per step, which at batch 32 cost about 3× the matrix products.
@@ -31,16 +29,6 @@ import type { MlpTrainingModelOptions } from './mlp-training-model.js';
 import type { NativeKernel } from './native-kernel.js';
 import { defaultThreads, EngineSession, type TensorData } from './session.js';
 
-/**
- * Whether w1's gradient is computed inside the kernel's Adam pass (see the file comment).
- * Measured per step for 300 × 3072 weights, kernel vs MLAS's Gemm + the output copy + Adam:
- * batch 32, one thread 2.3 vs 2.9 ms; batch 64 3.4 vs ~3.6; batch 128 7.0 vs ~4.8; two threads
- * at batch 32 1.1 ms for the kernel.
- */
-function fusedGradient(threads: number, batch: number): boolean {
-  return threads > 1 || batch <= 64;
-}
-
 /** Default rows per predict call (see `predictRows`). */
 const EVAL_ROWS = 4096;
 
@@ -54,10 +42,9 @@ interface Data {
 export class NativeMlpTrainingSession implements MlpTrainingEngine {
   readonly kind = 'native';
   private data: Data | undefined;
-  /** The batch's rows and labels, and what ORT writes: w1's gradient or the hidden error, the head's gradient. */
+  /** The batch's rows and labels, and what ORT writes: the hidden error, the head's gradient. */
   private readonly xBatch: Float32Array;
   private readonly yBatch: BigInt64Array;
-  private readonly gradW1: Float32Array | undefined;
   private readonly dHidden: Float32Array;
   private readonly gradHead: Float32Array;
 
@@ -73,7 +60,6 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
     this.xBatch = new Float32Array(batch * inputDim);
     this.yBatch = new BigInt64Array(batch);
     this.dHidden = new Float32Array(hidden * batch);
-    this.gradW1 = fusedGradient(threads, batch) ? undefined : new Float32Array(hidden * inputDim);
     this.gradHead = new Float32Array(headLength(options));
   }
 
@@ -89,10 +75,7 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
       spinning: spinning ?? false,
       ...(profile === undefined ? {} : { profile }),
     };
-    const gradient = await EngineSession.create(
-      buildMlpGradientModel(model, !fusedGradient(threads, model.batch)),
-      sessionOptions,
-    );
+    const gradient = await EngineSession.create(buildMlpGradientModel(model), sessionOptions);
     const predict = await EngineSession.create(buildMlpPredictModel(model), sessionOptions);
     return new NativeMlpTrainingSession(kernel, gradient, predict, threads, evalRows ?? EVAL_ROWS, model);
   }
@@ -151,10 +134,7 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
           y: { data: rows === B ? this.yBatch : this.yBatch.subarray(0, rows), dims: [rows] },
           ...params,
         };
-        const gradW1 = this.gradW1;
-        const into = gradW1
-          ? { grad_w1: { data: gradW1, dims: [H, D] }, grad_head: gradHead }
-          : { d_hidden: { data: dHidden, dims: [H, rows] }, grad_head: gradHead };
+        const into = { d_hidden: { data: dHidden, dims: [H, rows] }, grad_head: gradHead };
         const out = await this.gradient.runInto(batch, into, ['loss_sum']);
         lossSum += (out.loss_sum!.data as Float32Array)[0]!;
         step++;
@@ -162,8 +142,7 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
         const stepSize = chunk.lr / (1 - beta1 ** step);
         const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
         const adam = [stepSize, bc2Sqrt, beta1, beta2, eps] as const;
-        if (gradW1) this.kernel.adamStep(w1!, mW1!, vW1!, gradW1, ...adam, this.threads);
-        else this.kernel.gradAdamStep(w1!, mW1!, vW1!, dHidden, x, rows, D, ...adam, this.threads);
+        this.kernel.gradAdamStep(w1!, mW1!, vW1!, dHidden, x, rows, D, ...adam, this.threads);
         this.kernel.adamStep(head!, mHead!, vHead!, this.gradHead, ...adam, 1);
       }
       loss[e] = lossSum / N;
