@@ -1,7 +1,8 @@
-// facelab's native training kernel: one exact Adam step (PyTorch's torch.optim.Adam, no weight
-// decay, no amsgrad) over a parameter tensor, in ONE pass that reads the gradient and updates
-// parameters and both moments in place (adamStep); and the same step for the first layer with
-// its weight gradient computed in the pass, never stored (gradAdamStep).
+// facelab's native training kernel (see kernel.h), its optimizer: one exact Adam step (PyTorch's
+// torch.optim.Adam, no weight decay, no amsgrad) over a parameter tensor, in ONE pass that reads
+// the gradient and updates parameters and both moments in place (AdamStep); the same step for
+// the first layer with its weight gradient computed in the pass, never stored (GradAdamRows);
+// and the helper threads both split their work over (RunSplit).
 //
 // Why hand-written: ONNX Runtime's inference build has no fused optimizer kernel, and the same
 // step written as ONNX operators is ~9 full-size passes over each tensor (adam-update.ts); at
@@ -11,26 +12,16 @@
 //
 // Built at install by node-gyp (binding.gyp); src/engine/native-kernel.ts loads it and falls
 // back to the ORT-only trainer when it is missing.
-#include <node_api.h>
+#include "kernel.h"
 
 #include <atomic>
 #include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <string>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+namespace facelab {
 namespace {
-
-struct AdamScalars {
-  float step_size;    // lr / (1 - beta1^t)
-  float bc2_sqrt;     // sqrt(1 - beta2^t)
-  float beta1;
-  float beta2;
-  float eps;
-};
 
 // The step over [begin, end). Written as PyTorch's _single_tensor_adam computes it in float32:
 //   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= step_size * m / (sqrt(v) / bc2_sqrt + eps)
@@ -48,9 +39,6 @@ void AdamRange(float* __restrict p, float* __restrict m, float* __restrict v,
     p[i] -= s.step_size * (mi / denom);
   }
 }
-
-// Below this many parameters a second thread costs more to wake than it saves.
-constexpr std::size_t kMinPerThread = 1 << 16;
 
 // A range of work [begin, end) and the function that does it.
 struct Job {
@@ -109,6 +97,8 @@ HelperPool& Pool() {
   return *pool;
 }
 
+}  // namespace
+
 // Splits [0, n) into `threads` parts whose boundaries are multiples of `align`, and runs them.
 void RunSplit(void (*fn)(const void*, std::size_t, std::size_t), const void* context, std::size_t n,
               unsigned threads, std::size_t align) {
@@ -124,6 +114,7 @@ void RunSplit(void (*fn)(const void*, std::size_t, std::size_t), const void* con
   Pool().Run(jobs);
 }
 
+namespace {
 struct AdamArgs {
   float* p;
   float* m;
@@ -131,6 +122,8 @@ struct AdamArgs {
   const float* g;
   AdamScalars s;
 };
+
+}  // namespace
 
 void AdamStep(float* p, float* m, float* v, const float* g, std::size_t n, AdamScalars s,
               unsigned threads) {
@@ -144,6 +137,8 @@ void AdamStep(float* p, float* m, float* v, const float* g, std::size_t n, AdamS
       &args, n, threads, 16);
 }
 
+namespace {
+
 // ---- The first layer's weight gradient fused with its Adam step --------------------------
 //
 // gradient[i][j] = sum over the batch rows b of dT[i][b] * x[b][j] (dT: the loss's gradient at
@@ -154,42 +149,16 @@ void AdamStep(float* p, float* m, float* v, const float* g, std::size_t n, AdamS
 //
 // Register blocking: kRows rows of w1 x kVecs vectors of columns per block, accumulated over the
 // batch in registers (GCC vector extensions, as wide as the machine's registers); with AVX-512
-// each b loads 6 vectors of x and broadcasts 4 errors for 24 multiply-adds. The x
-// vectors are pinned in registers (an empty asm): without it GCC folds each use into its
-// multiply-add as a memory operand, 4 loads of every x vector instead of one, and the loop is
-// load-bound. Measured for 300 x 3072 weights on one thread (step incl. Adam, min of 100):
+// each b loads 6 vectors of x and broadcasts 4 errors for 24 multiply-adds. The x vectors are
+// pinned in registers (PinInRegister). Measured for 300 x 3072 weights on one thread (step incl. Adam, min of 100):
 //   4 x 64 blocks, folded loads: 2.07 / 3.57 / 6.47 ms at batch 32 / 64 / 128
 //   4 x 64, pinned: 1.27 / 2.05 / 3.62;  6 x 64: 1.18 / 1.95 / 3.30;  4 x 96: 1.04 / 1.73 / 3.03
 // (wider blocks also give the Adam part longer contiguous runs of w1, m and v). The batch sum
 // runs b = 0, 1, ... in float32 (MLAS sums in another order: results agree to rounding).
 
-// One vector register of floats: its width is the machine's (a wider GCC vector type goes through
-// the stack; measured at batch 32 on a -march=haswell build here: 19.7 ms per step with 16-float
-// vectors, 2.05 ms with 8-float ones in 4 x 3 blocks, 3.09 in 4 x 2).
-#if defined(__AVX512F__)
-constexpr std::size_t kLanes = 16;
-constexpr std::size_t kVecs = 6;  // 24 accumulators of the 32 registers
-#elif defined(__AVX__)
-constexpr std::size_t kLanes = 8;
-constexpr std::size_t kVecs = 3;  // 12 accumulators of the 16 registers
-#else
-constexpr std::size_t kLanes = 4;
-constexpr std::size_t kVecs = 2;
-#endif
-constexpr std::size_t kRows = 4;
-typedef float Vec __attribute__((vector_size(4 * kLanes)));
-typedef float VecU __attribute__((vector_size(4 * kLanes), aligned(4)));  // unaligned loads/stores
-
-struct GradAdamArgs {
-  float* w;
-  float* m;
-  float* v;
-  const float* dT;
-  const float* x;
-  std::size_t rows;  // batch rows
-  std::size_t d;     // columns of w1 (input size)
-  AdamScalars s;
-};
+constexpr std::size_t kRows = kGradRows;
+// Column vectors per block: 4 x kVecs accumulators, kVecs x vectors and a broadcast fit the registers.
+constexpr std::size_t kVecs = kRegisters == 32 ? 6 : 3;
 
 inline void AdamOne(float* p, float* m, float* v, float g, const AdamScalars& s) {
   const float mi = s.beta1 * *m + (1.0f - s.beta1) * g;
@@ -209,17 +178,6 @@ inline void AdamVec(float* p, float* m, float* v, Vec g, const AdamScalars& s) {
   *reinterpret_cast<VecU*>(p) -= s.step_size * (mi / (root / s.bc2_sqrt + s.eps));
 }
 
-// Keeps a loaded vector in a register (see above).
-inline void PinInRegister(Vec& value) {
-#if defined(__x86_64__)
-  asm("" : "+v"(value));
-#elif defined(__aarch64__)
-  asm("" : "+w"(value));
-#else
-  (void)value;
-#endif
-}
-
 // Rows [i, i + R) x columns [j, j + kLanes C) of w1: the block's gradient, then its Adam step.
 template <std::size_t R, std::size_t C>
 __attribute__((always_inline)) inline void GradAdamBlock(const GradAdamArgs& a, std::size_t i, std::size_t j) {
@@ -227,10 +185,10 @@ __attribute__((always_inline)) inline void GradAdamBlock(const GradAdamArgs& a, 
   const float* d0 = a.dT + i * B;
   Vec acc[R][C] = {};
   for (std::size_t b = 0; b < B; ++b) {
-    const float* xb = a.x + b * D + j;
+    const float* xb = a.xRows[b] + j;
     Vec xv[C];
     for (std::size_t c = 0; c < C; ++c) {
-      xv[c] = *reinterpret_cast<const VecU*>(xb + kLanes * c);
+      xv[c] = Load(xb + kLanes * c);
       PinInRegister(xv[c]);
     }
     for (std::size_t r = 0; r < R; ++r) {
@@ -260,12 +218,14 @@ void GradAdamStrip(const GradAdamArgs& a, std::size_t i, std::size_t j0, std::si
   for (std::size_t r = i; r < i + R; ++r) {
     for (std::size_t jj = j; jj < j1; ++jj) {
       float g = 0;
-      for (std::size_t b = 0; b < a.rows; ++b) g += a.dT[r * a.rows + b] * a.x[b * a.d + jj];
+      for (std::size_t b = 0; b < a.rows; ++b) g += a.dT[r * a.rows + b] * a.xRows[b][jj];
       const std::size_t at = r * a.d + jj;
       AdamOne(a.w + at, a.m + at, a.v + at, g, a.s);
     }
   }
 }
+
+}  // namespace
 
 // Rows [first, last) of w1, tile by tile; the rows left over from blocks of kRows in smaller blocks.
 void GradAdamRows(const void* context, std::size_t first, std::size_t last) {
@@ -283,139 +243,4 @@ void GradAdamRows(const void* context, std::size_t first, std::size_t last) {
   }
 }
 
-napi_value Throw(napi_env env, const std::string& message) {
-  napi_throw_type_error(env, "ERR_FACELAB_NATIVE", message.c_str());
-  return nullptr;
-}
-
-bool Float32ArrayArg(napi_env env, napi_value value, float** data, std::size_t* length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return false;
-  napi_typedarray_type type;
-  void* raw = nullptr;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, nullptr, nullptr) != napi_ok) return false;
-  if (type != napi_float32_array) return false;
-  *data = static_cast<float*>(raw);
-  return true;
-}
-
-bool NumberArg(napi_env env, napi_value value, double* out) {
-  return napi_get_value_double(env, value, out) == napi_ok;
-}
-
-// Reads a call's arguments: `arrays` Float32Arrays named `names`, then `count` numbers. Returns
-// what is wrong (prefixed with the function's name), or an empty text when nothing is.
-std::string ReadArgs(napi_env env, napi_callback_info info, const char* fn, const char* usage,
-                     std::size_t arrays, const char* const* names, float** tensors, std::size_t* lengths,
-                     std::size_t count, const char* numbersAre, double* numbers) {
-  napi_value argv[16];
-  std::size_t argc = 16;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != arrays + count) {
-    return std::string(fn) + " expects " + std::to_string(arrays + count) + " arguments (" + usage + ")";
-  }
-  for (std::size_t i = 0; i < arrays; ++i) {
-    if (!Float32ArrayArg(env, argv[i], &tensors[i], &lengths[i])) {
-      return std::string(fn) + ": " + names[i] + " must be a Float32Array";
-    }
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    if (!NumberArg(env, argv[arrays + i], &numbers[i])) return std::string(fn) + ": " + numbersAre + " must be numbers";
-  }
-  return "";
-}
-
-// stepSize, bc2Sqrt, beta1, beta2, eps from five numbers, and the thread count after them,
-// checked, and lowered to what `n` parameters are worth.
-std::string ReadAdam(const char* fn, const double* numbers, std::size_t n, AdamScalars* s, unsigned* threads) {
-  if (!(numbers[5] >= 1 && numbers[5] <= 256)) return std::string(fn) + ": threads must be 1..256";
-  *s = {static_cast<float>(numbers[0]), static_cast<float>(numbers[1]), static_cast<float>(numbers[2]),
-        static_cast<float>(numbers[3]), static_cast<float>(numbers[4])};
-  *threads = static_cast<unsigned>(numbers[5]);
-  if (*threads > n / kMinPerThread) *threads = static_cast<unsigned>(n / kMinPerThread);
-  return "";
-}
-
-// adamStep(params, m, v, grad, stepSize, bc2Sqrt, beta1, beta2, eps, threads): updates params, m
-// and v in place from grad (all Float32Array of one length).
-napi_value AdamStepJs(napi_env env, napi_callback_info info) {
-  float* tensors[4];
-  std::size_t lengths[4];
-  const char* names[4] = {"params", "m", "v", "grad"};
-  double numbers[6];
-  std::string error = ReadArgs(env, info, "adamStep", "params, m, v, grad, stepSize, bc2Sqrt, beta1, beta2, eps, threads",
-                               4, names, tensors, lengths, 6, "scalars", numbers);
-  for (int i = 1; i < 4 && error.empty(); ++i) {
-    if (lengths[i] != lengths[0]) {
-      error = std::string("adamStep: ") + names[i] + " has " + std::to_string(lengths[i]) +
-              " values but params has " + std::to_string(lengths[0]);
-    }
-  }
-  AdamScalars s;
-  unsigned threads = 1;
-  if (error.empty()) error = ReadAdam("adamStep", numbers, lengths[0], &s, &threads);
-  if (!error.empty()) return Throw(env, error);
-  AdamStep(tensors[0], tensors[1], tensors[2], tensors[3], lengths[0], s, threads);
-  return nullptr;
-}
-
-// gradAdamStep(w1, m, v, dT, x, rows, inputDim, stepSize, bc2Sqrt, beta1, beta2, eps, threads):
-// the first layer's weight gradient dT·x (dT [H x rows], x [rows x inputDim]) and its Adam step
-// on w1 [H x inputDim], m and v, in place, in one pass.
-napi_value GradAdamStepJs(napi_env env, napi_callback_info info) {
-  float* tensors[5];
-  std::size_t lengths[5];
-  const char* names[5] = {"w1", "m", "v", "dT", "x"};
-  double numbers[8];
-  const std::string error = ReadArgs(
-      env, info, "gradAdamStep", "w1, m, v, dT, x, rows, inputDim, stepSize, bc2Sqrt, beta1, beta2, eps, threads", 5,
-      names, tensors, lengths, 8, "sizes and scalars", numbers);
-  if (!error.empty()) return Throw(env, error);
-  const double rows = numbers[0], d = numbers[1];
-  if (!(rows >= 1 && d >= 1 && rows == std::floor(rows) && d == std::floor(d))) {
-    return Throw(env, "gradAdamStep: rows and inputDim must be positive integers");
-  }
-  const std::size_t B = static_cast<std::size_t>(rows), D = static_cast<std::size_t>(d);
-  const std::size_t H = lengths[0] / D;
-  if (H * D != lengths[0] || lengths[1] != lengths[0] || lengths[2] != lengths[0] || lengths[3] != H * B ||
-      lengths[4] != B * D) {
-    return Throw(env, "gradAdamStep: expected w1, m, v of H x " + std::to_string(D) + ", dT of H x " +
-                          std::to_string(B) + " and x of " + std::to_string(B) + " x " + std::to_string(D) +
-                          " values; received " + std::to_string(lengths[0]) + ", " + std::to_string(lengths[1]) +
-                          ", " + std::to_string(lengths[2]) + ", " + std::to_string(lengths[3]) + ", " +
-                          std::to_string(lengths[4]));
-  }
-  AdamScalars s;
-  unsigned t = 1;
-  const std::string adamError = ReadAdam("gradAdamStep", numbers + 2, lengths[0], &s, &t);
-  if (!adamError.empty()) return Throw(env, adamError);
-  const GradAdamArgs args{tensors[0], tensors[1], tensors[2], tensors[3], tensors[4], B, D, s};
-  RunSplit(GradAdamRows, &args, H, t, kRows);
-  return nullptr;
-}
-
-// build(): how this binary was compiled, for benchmarks and `facelab --version`-style reports.
-napi_value BuildJs(napi_env env, napi_callback_info) {
-  std::string text = std::string("g++ ") + __VERSION__;
-#if defined(__AVX512F__)
-  text += ", AVX-512";
-#elif defined(__AVX2__)
-  text += ", AVX2";
-#elif defined(__ARM_NEON)
-  text += ", NEON";
-#endif
-  napi_value out;
-  napi_create_string_utf8(env, text.c_str(), text.size(), &out);
-  return out;
-}
-
-}  // namespace
-
-NAPI_MODULE_INIT() {
-  napi_property_descriptor props[] = {
-      {"adamStep", nullptr, AdamStepJs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"gradAdamStep", nullptr, GradAdamStepJs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"build", nullptr, BuildJs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
-  return exports;
-}
+}  // namespace facelab

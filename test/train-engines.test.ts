@@ -1,7 +1,8 @@
 /**
- * The two trainers (issue 14): `native` (ORT gradients per step + the fused Adam kernel built at
+ * The two trainers (issue 14): `native` (every epoch one call of the native kernel built at
  * install by scripts/build-native.mjs) and `ort` (all in ONNX Runtime), and the path between
- * them: the kernel against a float64 Adam step, a grid on the real shared photos picking the same
+ * them: the kernel against a float64 Adam step and, at sizes that reach every blocking path of
+ * its forward and gradient loops, a whole training run against the float64 reference, a grid on the real shared photos picking the same
  * point with the same accuracies under both, the one-line fallback when the kernel is refused,
  * and the install script on a machine whose compiler fails. CI runs both paths: a missing
  * kernel fails this file.
@@ -15,11 +16,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { loadPrepared } from '../src/data/dataset.js';
+import { createMlpTrainingEngine } from '../src/engine/mlp-training-engine.js';
 import { type NativeKernel, nativeKernel } from '../src/engine/native-kernel.js';
 import { createRng } from '../src/random.js';
 import { featuresFromImages } from '../src/train/features.js';
 import { gridSearch } from '../src/train/grid-search.js';
 import { makePreparedData } from './helpers/fake-cache.js';
+import { maxAbsDiff, refAdamState, refTrain, toRef } from './helpers/mlp-reference.js';
 import { repoRoot } from './helpers/shared.js';
 
 const exec = promisify(execFile);
@@ -189,6 +192,73 @@ for (const [H, D] of [
     );
   });
 }
+
+test('the native trainer at blocking sizes: 3 epochs within 1e-5 of the float64 reference; one thread or two, the same bits', async () => {
+  // D 2051 (forward: 128 vectors + 3 columns; gradient: tiles of 384, the last 131 = a block
+  // of 96, 2 vectors, 3 columns), H 35 (8 blocks of 4 + 3 rows), batches of 13, 13 and 4
+  // (blocks of 6 rows + 1; a block of 4), K 4. No sum cancels, so float32 rounding cannot flip
+  // a gradient's sign (Adam's step is ±lr for any gradient well above ε): pixels ≥ 0, every
+  // unit active (b1 ≫ w1·x), one label, and w2 of class 0 below the others for every unit,
+  // which makes every error at the hidden units one sign.
+  const [D, H, K, N, batch] = [2051, 35, 4, 30, 13];
+  const rng = createRng(11);
+  const x = Float32Array.from({ length: N * D }, () => Math.abs(rng.normal()) * 0.5);
+  const labels = new Int32Array(N);
+  const params = {
+    inputDim: D,
+    hidden: H,
+    classes: K,
+    w1: Float32Array.from({ length: H * D }, () => rng.normal() * 0.01),
+    b1: Float32Array.from({ length: H }, () => 2 + rng.normal() * 0.1),
+    w2: Float32Array.from({ length: K * H }, (_, i) => (i < H ? -0.5 : 0.2 + Math.abs(rng.normal()) * 0.3)),
+    b2: Float32Array.from({ length: K }, () => rng.normal() * 0.1),
+  };
+  const orders = Array.from({ length: 3 }, (_, e) => Array.from({ length: N }, (_, i) => (i * 7 + e) % N));
+  const runs = [];
+  for (const threads of [1, 2]) {
+    const trainer = await createMlpTrainingEngine({
+      inputDim: D,
+      hidden: H,
+      classes: K,
+      trainCount: N,
+      rowCount: N,
+      batch,
+      threads,
+      engine: 'native',
+    });
+    try {
+      trainer.setData(x, labels);
+      const out = await trainer.run({
+        state: trainer.initialState(params),
+        orders: BigInt64Array.from(orders.flat(), (v) => BigInt(v)),
+        evaluate: [false, false, true],
+        lr: 1e-3,
+      });
+      runs.push({ params: trainer.params(out.state), moments: trainer.moments(out.state), loss: out.loss });
+    } finally {
+      await trainer.dispose();
+    }
+  }
+  assert.deepEqual(runs[1], runs[0], 'two threads change no bit');
+  const ref = toRef(params);
+  const adam = refAdamState(ref);
+  const losses = refTrain({ inputDim: D, hidden: H, classes: K }, ref, adam, x, labels, orders, batch, 1e-3);
+  (['w1', 'b1', 'w2', 'b2'] as const).forEach((key, i) => {
+    for (const [what, actual, expected] of [
+      ['param', runs[0]!.params[key], ref[key]],
+      ['m', runs[0]!.moments.m[i]!, adam.m[key]],
+      ['v', runs[0]!.moments.v[i]!, adam.v[key]],
+    ] as const) {
+      const { max, at } = maxAbsDiff(actual, expected);
+      assert.ok(max <= 1e-5, `${what} ${key}[${at}] differs by ${max}`);
+    }
+  });
+  // The loss (~50 per row here) is summed in float32 per batch: relative tolerance.
+  runs[0]!.loss.forEach((loss, e) => {
+    const relative = Math.abs(loss - losses[e]!) / Math.abs(losses[e]!);
+    assert.ok(relative <= 1e-5, `epoch ${e} loss ${loss} vs ${losses[e]} (relative ${relative})`);
+  });
+});
 
 test('a grid on the real photos picks the same point with the same accuracies under both trainers', async () => {
   const data = featuresFromImages(await loadPrepared(prepared, 32));

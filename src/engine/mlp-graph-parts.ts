@@ -1,7 +1,7 @@
 /**
  * The one-hidden-layer classifier's forward pass, loss and gradients as ONNX nodes, shared by
- * the graphs that train it: the all-in-ORT training loop (`mlp-training-model.ts`) and the
- * per-step gradient graph of the native trainer (`mlp-gradient-model.ts`).
+ * the graphs that run it: the all-in-ORT training loop (`mlp-training-model.ts`) and the
+ * native trainer's predict graph (`mlp-predict-model.ts`).
  *
  * Parameters are the first layer's weights w1 in row blocks [rows_k, D] and the packed `head`
  * [b1 | w2 | b2] (`headLength`). The hidden layer is computed transposed, [H, rows]: each block
@@ -89,7 +89,7 @@ export function forward(g: GraphBuilder, x: string, p: BlockParams): { hiddenT: 
 export interface MlpGradients {
   /** Summed (not averaged) cross-entropy of the rows, a scalar. */
   lossSum: string;
-  /** Gradient of each w1 block, same shapes as the blocks (none without `weightGradient`). */
+  /** Gradient of each w1 block, same shapes as the blocks. */
   gradW1: string[];
   /** The scaled output error at the hidden units' inputs, [H, rows]: gradW1 = dPreT · x. */
   dPreT: string;
@@ -110,8 +110,6 @@ export function emitGradients(
   params: BlockParams,
   o: MlpShape,
   scale: number,
-  /** Add the Gemms of w1's gradient; the native trainer computes it itself. Default true. */
-  weightGradient = true,
 ): MlpGradients {
   const K = o.classes;
   const { hiddenT, logits } = forward(g, x, params);
@@ -136,9 +134,8 @@ export function emitGradients(
   const dPreT = g.op('Where', [g.op('Greater', [hiddenT, zero]), dHiddenT, zero]);
   const gradB1 = g.op('ReduceSum', [dPreT, g.op('Constant', [], { value_ints: [1] })], { keepdims: 0 });
   const blockRows = w1Rows(params.w1.length, o.hidden);
-  const dPreBlocks = !weightGradient
-    ? []
-    : blockRows.length === 1
+  const dPreBlocks =
+    blockRows.length === 1
       ? [dPreT]
       : g.ops(
           'Split',

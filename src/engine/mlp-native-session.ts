@@ -1,22 +1,20 @@
 /**
- * The native trainer. Per mini-batch, one ORT run (`mlp-gradient-model.ts`) computes the forward
- * pass, the loss, the head's gradient and the error at the hidden units' inputs [H, b]; then the
- * native kernel (`native/fused_adam.cc`) computes w1's gradient inside its Adam pass
- * (`gradAdamStep`) and applies Adam to the head (`adamStep`). Why w1's gradient is not an ORT
- * output: a [300 × 3072] output costs ~0.7 ms per step in onnxruntime-node's copy to JavaScript,
- * and the fused pass is faster than ORT's Gemm + that copy + a separate Adam pass at every batch
- * size of the grid (measured per step, 300 × 3072, one thread: 6.6 against 7.0 ms at batch 128,
- * the closest).
+ * The native trainer: every epoch is one call of the native kernel (`native/mlp_epoch.cc`):
+ * per mini-batch the forward pass, the loss, the gradients and an exact Adam step, with w1's
+ * gradient computed inside its Adam pass and never stored. ONNX Runtime predicts the rows for
+ * the accuracies and learning curves (`mlp-predict-model.ts`).
  *
- * Why not the all-in-ORT loop (`mlp-training-session.ts`): there Adam is ~9 element-wise ORT
- * passes over every parameter per step, which at batch 32 cost about 3× the matrix products.
- * Results are deterministic for the same inputs and thread count.
+ * Why not ORT for the mini-batches too (as the trainer did until 2026-12): one ORT run per step
+ * cost ~0.2–0.3 ms beyond its matrix product, its two-thread forward ran no faster than one
+ * thread, and a [300 × 3072] gradient output costs ~0.7 ms in onnxruntime-node's copy to
+ * JavaScript. Why not the all-in-ORT loop (`mlp-training-session.ts`): there Adam is ~9
+ * element-wise ORT passes over every parameter per step, which at batch 32 cost about 3× the
+ * matrix products. Results are deterministic for the same inputs and thread count.
  */
 import { ArgumentError } from '../errors.js';
 import { adamConstants } from './adam-update.js';
-import { buildMlpGradientModel, buildMlpPredictModel } from './mlp-gradient-model.js';
-import { headLength } from './mlp-graph-parts.js';
 import type { MlpParams } from './mlp-layers.js';
+import { buildMlpPredictModel } from './mlp-predict-model.js';
 import { checkNetwork, checkOrders, checkRows, packHead, unpackHead } from './mlp-state.js';
 import type {
   EpochChunk,
@@ -32,57 +30,44 @@ import { defaultThreads, EngineSession, type TensorData } from './session.js';
 /** Default rows per predict call (see `predictRows`). */
 const EVAL_ROWS = 4096;
 
-/** Rows fed once: all of x, the labels as int64. */
+/** Rows set once: all of x and the labels. */
 interface Data {
   x: Float32Array;
-  y: BigInt64Array;
+  labels: Int32Array;
 }
 
 /** See the file comment. Call `dispose()` when done. */
 export class NativeMlpTrainingSession implements MlpTrainingEngine {
   readonly kind = 'native';
   private data: Data | undefined;
-  /** The batch's rows and labels, and what ORT writes: the hidden error, the head's gradient. */
-  private readonly xBatch: Float32Array;
-  private readonly yBatch: BigInt64Array;
-  private readonly dHidden: Float32Array;
-  private readonly gradHead: Float32Array;
 
   private constructor(
     private readonly kernel: NativeKernel,
-    private readonly gradient: EngineSession,
     private readonly predict: EngineSession,
     private readonly threads: number,
     private readonly evalRows: number,
     readonly options: MlpTrainingModelOptions,
-  ) {
-    const { batch, inputDim, hidden } = options;
-    this.xBatch = new Float32Array(batch * inputDim);
-    this.yBatch = new BigInt64Array(batch);
-    this.dHidden = new Float32Array(hidden * batch);
-    this.gradHead = new Float32Array(headLength(options));
-  }
+  ) {}
 
-  /** Builds and loads the gradient and predict graphs. */
+  /** Builds and loads the predict graph. */
   static async create(
     kernel: NativeKernel,
     options: MlpTrainingEngineOptions,
   ): Promise<NativeMlpTrainingSession> {
     const { threads = defaultThreads(), profile, spinning, engine: _engine, evalRows, ...model } = options;
-    // Spinning ORT threads would compete with the kernel's helper thread between runs.
+    // Spinning ORT threads would compete with the kernel's helper thread between predictions.
     const sessionOptions = {
       threads,
       spinning: spinning ?? false,
       ...(profile === undefined ? {} : { profile }),
     };
-    const gradient = await EngineSession.create(buildMlpGradientModel(model), sessionOptions);
     const predict = await EngineSession.create(buildMlpPredictModel(model), sessionOptions);
-    return new NativeMlpTrainingSession(kernel, gradient, predict, threads, evalRows ?? EVAL_ROWS, model);
+    return new NativeMlpTrainingSession(kernel, predict, threads, evalRows ?? EVAL_ROWS, model);
   }
 
   setData(x: Float32Array, labels: Int32Array): void {
     checkRows(this.options, x, labels);
-    this.data = { x, y: BigInt64Array.from(labels, (v) => BigInt(v)) };
+    this.data = { x, labels };
   }
 
   initialState(params: MlpParams): TrainingState {
@@ -111,45 +96,46 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
   async run(chunk: EpochChunk): Promise<EpochChunkResult> {
     const data = this.data;
     if (!data) throw new ArgumentError('NativeMlpTrainingSession.run: call setData first');
-    const { trainCount: N, batch: B, inputDim: D, hidden: H, rowCount } = this.options;
+    const { trainCount: N, batch, inputDim: D, hidden: H, classes, rowCount } = this.options;
     const epochs = chunk.evaluate.length;
     checkOrders(this.options, epochs, chunk.orders);
     const { beta1, beta2, eps } = adamConstants(this.options.adam ?? {});
     // The caller's state stays valid: train copies of it.
     const [w1, head, mW1, mHead, vW1, vHead] = chunk.state.tensors.map((t) => t.slice()) as Float32Array[];
     const params = { w1: { data: w1!, dims: [H, D] }, head: { data: head!, dims: [head!.length] } };
-    const gradHead = { data: this.gradHead, dims: [this.gradHead.length] };
+    const orders = Int32Array.from(chunk.orders, Number);
     const loss = new Float32Array(epochs);
     const predictions = new BigInt64Array(epochs * rowCount).fill(-1n);
-    let step = chunk.state.steps;
+    let steps = chunk.state.steps;
     for (let e = 0; e < epochs; e++) {
-      let lossSum = 0;
-      for (let start = 0; start < N; start += B) {
-        const rows = Math.min(B, N - start);
-        this.gather(data, chunk.orders, e * N + start, rows);
-        const x = rows === B ? this.xBatch : this.xBatch.subarray(0, rows * D);
-        const dHidden = rows === B ? this.dHidden : this.dHidden.subarray(0, H * rows);
-        const batch: Record<string, TensorData> = {
-          x: { data: x, dims: [rows, D] },
-          y: { data: rows === B ? this.yBatch : this.yBatch.subarray(0, rows), dims: [rows] },
-          ...params,
-        };
-        const into = { d_hidden: { data: dHidden, dims: [H, rows] }, grad_head: gradHead };
-        const out = await this.gradient.runInto(batch, into, ['loss_sum']);
-        lossSum += (out.loss_sum!.data as Float32Array)[0]!;
-        step++;
-        // PyTorch's per-step scalars, in float64 as Python computes them.
-        const stepSize = chunk.lr / (1 - beta1 ** step);
-        const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-        const adam = [stepSize, bc2Sqrt, beta1, beta2, eps] as const;
-        this.kernel.gradAdamStep(w1!, mW1!, vW1!, dHidden, x, rows, D, ...adam, this.threads);
-        this.kernel.adamStep(head!, mHead!, vHead!, this.gradHead, ...adam, 1);
-      }
+      const lossSum = this.kernel.trainEpoch(
+        w1!,
+        head!,
+        mW1!,
+        vW1!,
+        mHead!,
+        vHead!,
+        data.x,
+        data.labels,
+        orders.subarray(e * N, (e + 1) * N),
+        batch,
+        D,
+        classes,
+        chunk.lr,
+        beta1,
+        beta2,
+        eps,
+        steps,
+        this.threads,
+      );
+      steps += Math.ceil(N / batch);
       loss[e] = lossSum / N;
+      // The epoch ran synchronously: let the event loop handle messages (a stop, progress).
+      await new Promise((resolve) => setImmediate(resolve));
       if (chunk.evaluate[e])
         await this.predictRows(data, params, predictions.subarray(e * rowCount, (e + 1) * rowCount));
     }
-    return { state: { tensors: [w1!, head!, mW1!, mHead!, vW1!, vHead!], steps: step }, loss, predictions };
+    return { state: { tensors: [w1!, head!, mW1!, mHead!, vW1!, vHead!], steps }, loss, predictions };
   }
 
   /**
@@ -171,22 +157,11 @@ export class NativeMlpTrainingSession implements MlpTrainingEngine {
     }
   }
 
-  /** Copies `rows` training rows, in the order's entries from `from`, into the batch arrays. */
-  private gather(data: Data, orders: BigInt64Array, from: number, rows: number): void {
-    const D = this.options.inputDim;
-    for (let r = 0; r < rows; r++) {
-      const row = Number(orders[from + r]!);
-      this.xBatch.set(data.x.subarray(row * D, (row + 1) * D), r * D);
-      this.yBatch[r] = data.y[row]!;
-    }
-  }
-
   endProfiling(): void {
-    this.gradient.endProfiling();
+    this.predict.endProfiling();
   }
 
   async dispose(): Promise<void> {
-    await this.gradient.dispose();
     await this.predict.dispose();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * facelab's native training kernel (`native/fused_adam.cc`, built at install by node-gyp into
+ * facelab's native training kernel (`native/*.cc`, built at install by node-gyp into
  * `build/Release/fused_adam.node`): loaded once, or `undefined` with the reason it could not be.
  * Setting `FACELAB_NATIVE=0` refuses it, so the ONNX-Runtime-only trainer can be used (and
  * tested) on a machine where the kernel is built.
@@ -48,6 +48,35 @@ export interface NativeKernel {
     eps: number,
     threads: number,
   ): void;
+  /**
+   * One epoch of mini-batch training of the one-hidden-layer classifier, in place: per batch of
+   * `order`'s rows, the forward pass, softmax cross-entropy, the gradients and an exact Adam step
+   * of `w1` [H × inputDim] and the packed `head` [b1 | w2 | b2] with their moments. `x` holds
+   * every row [rows × inputDim] (training rows first), `labels` every row's class, `order` the
+   * epoch's training rows (each in [0, order.length)). `stepsBefore` is the Adam steps already
+   * taken. Returns the epoch's summed (not averaged) loss. Throws, naming the argument, on
+   * inconsistent sizes, rows or labels.
+   */
+  trainEpoch(
+    w1: Float32Array,
+    head: Float32Array,
+    mW1: Float32Array,
+    vW1: Float32Array,
+    mHead: Float32Array,
+    vHead: Float32Array,
+    x: Float32Array,
+    labels: Int32Array,
+    order: Int32Array,
+    batch: number,
+    inputDim: number,
+    classes: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    stepsBefore: number,
+    threads: number,
+  ): number;
   /** The compiler and vector extensions the kernel was built with. */
   build(): string;
 }
