@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { loadPrepared } from '../src/data/dataset.js';
+import type { MlpParams } from '../src/engine/mlp-layers.js';
 import { createMlpTrainingEngine } from '../src/engine/mlp-training-engine.js';
 import { type NativeKernel, nativeKernel } from '../src/engine/native-kernel.js';
 import { createRng } from '../src/random.js';
@@ -214,7 +215,8 @@ test('the native trainer at blocking sizes: 3 epochs within 1e-5 of the float64 
     b2: Float32Array.from({ length: K }, () => rng.normal() * 0.1),
   };
   const orders = Array.from({ length: 3 }, (_, e) => Array.from({ length: N }, (_, i) => (i * 7 + e) % N));
-  const runs = [];
+  const runs: { params: MlpParams; moments: { m: Float32Array[]; v: Float32Array[] }; loss: Float32Array }[] =
+    [];
   for (const threads of [1, 2]) {
     const trainer = await createMlpTrainingEngine({
       inputDim: D,
