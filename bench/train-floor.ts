@@ -3,10 +3,12 @@
  *
  * 1. the floor, measured: ORT's Gemm (MLAS) at every shape the runs multiply — the first
  *    layer's forward w1·xᵀ and weight gradient d·x at each batch size (the last, partial batch
- *    too) and hidden size, and the forward over every row for the accuracies — at the runs'
- *    thread counts, each the faster of two layouts; and one fused exact Adam pass (the native
- *    kernel) over the first layer's parameters. Second-layer work (K = 6 columns), gathers and
- *    call overheads count as zero, so the floor is a lower bound;
+ *    too) and hidden size, and the forward over every row for the accuracies — each the fastest
+ *    of two layouts, every thread count up to the run's, and ORT's threads spinning or not; and
+ *    one fused exact Adam pass (the native kernel) over the first layer's parameters.
+ *    Second-layer work (K = 6 columns), gathers and call overheads count as zero, so the floor
+ *    is a lower bound. A stricter one beside it ("peak"): the same multiply-adds at the rate of
+ *    a large 2048³ Gemm (MLAS's best) on the same threads, plus the same Adam;
  * 2. the floor of the single run (200 epochs, batch 32, hidden 300, curves every epoch, one
  *    session of `cores` threads) and of the 81-point grid (27 runs of 200 epochs, accuracies at
  *    20/100/200, one thread per run on `cores` workers: the one-thread work divided by the cores,
@@ -87,27 +89,31 @@ async function gemm(
   const known = gemmCache.get(key);
   if (known !== undefined) return known;
   let bestSeconds = Number.POSITIVE_INFINITY;
-  for (const { transA, transB } of layouts) {
-    const g = new GraphBuilder('gemm');
-    const aDims = transA ? [k, m] : [m, k];
-    const bDims = transB ? [n, k] : [k, n];
-    const y = g.op('Gemm', [g.input('a', 'float32', aDims), g.input('b', 'float32', bDims)], {
-      transA,
-      transB,
-    });
-    g.output(y, 'float32', [m, n], 'y');
-    const session = await EngineSession.create(g.toBytes(), { threads });
-    const feeds = {
-      a: { data: Float32Array.from({ length: m * k }, (_, i) => ((i % 89) - 44) / 89), dims: aDims },
-      b: { data: Float32Array.from({ length: k * n }, (_, i) => ((i % 97) - 48) / 97), dims: bDims },
-    };
-    const into = { y: { data: new Float32Array(m * n), dims: [m, n] } };
-    bestSeconds = Math.min(
-      bestSeconds,
-      await timeIt(() => session.runInto(feeds, into).then(() => undefined)),
-    );
-    await session.dispose();
-  }
+  const settings = Array.from({ length: threads }, (_, t) => t + 1).flatMap((t) =>
+    t === 1 ? [{ threads: 1, spinning: false }] : [true, false].map((spinning) => ({ threads: t, spinning })),
+  );
+  for (const { transA, transB } of layouts)
+    for (const setting of settings) {
+      const g = new GraphBuilder('gemm');
+      const aDims = transA ? [k, m] : [m, k];
+      const bDims = transB ? [n, k] : [k, n];
+      const y = g.op('Gemm', [g.input('a', 'float32', aDims), g.input('b', 'float32', bDims)], {
+        transA,
+        transB,
+      });
+      g.output(y, 'float32', [m, n], 'y');
+      const session = await EngineSession.create(g.toBytes(), setting);
+      const feeds = {
+        a: { data: Float32Array.from({ length: m * k }, (_, i) => ((i % 89) - 44) / 89), dims: aDims },
+        b: { data: Float32Array.from({ length: k * n }, (_, i) => ((i % 97) - 48) / 97), dims: bDims },
+      };
+      const into = { y: { data: new Float32Array(m * n), dims: [m, n] } };
+      bestSeconds = Math.min(
+        bestSeconds,
+        await timeIt(() => session.runInto(feeds, into).then(() => undefined)),
+      );
+      await session.dispose();
+    }
   gemmCache.set(key, bestSeconds);
   return bestSeconds;
 }
@@ -169,7 +175,7 @@ async function runFloor(options: {
   hidden: number;
   evaluations: number;
   threads: number;
-}): Promise<{ seconds: number; gemmSeconds: number; adamSeconds: number }> {
+}): Promise<RunFloor> {
   const { trainCount, rows, inputDim: D, batch, hidden: H, evaluations, threads } = options;
   let gemmSeconds = 0;
   for (const b of batchSizes(trainCount, batch)) {
@@ -178,7 +184,23 @@ async function runFloor(options: {
   }
   gemmSeconds = gemmSeconds * EPOCHS + evaluations * (await gemm(H, rows, D, threads, forwardLayouts));
   const adamSeconds = EPOCHS * batchSizes(trainCount, batch).length * (await adam(H * D, threads));
-  return { seconds: gemmSeconds + adamSeconds, gemmSeconds, adamSeconds };
+  const flops = 2 * H * D * (2 * EPOCHS * trainCount + evaluations * rows);
+  return { seconds: gemmSeconds + adamSeconds, gemmSeconds, adamSeconds, flops };
+}
+
+/** A run's floor: seconds (Gemms + Adam), and the multiply-add work of its Gemms. */
+interface RunFloor {
+  seconds: number;
+  gemmSeconds: number;
+  adamSeconds: number;
+  /** Floating-point operations of the first layer's products (2 per multiply-add). */
+  flops: number;
+}
+
+/** MLAS's best rate here, FLOP/s: a 2048³ Gemm on up to `threads` threads. */
+async function peakRate(threads: number): Promise<number> {
+  const n = 2048;
+  return (2 * n ** 3) / (await gemm(n, n, n, threads, [{ transA: 0, transB: 0 }]));
 }
 
 console.log(`load average before: ${load()} on ${CORES} cores; native kernel: ${kernel.build()}`);
@@ -191,7 +213,7 @@ try {
 
   // --- Floors. ---
   const single = await runFloor({ ...shape, batch: 32, hidden: 300, evaluations: EPOCHS, threads: CORES });
-  let gridWork = { seconds: 0, gemmSeconds: 0, adamSeconds: 0 };
+  let gridWork: RunFloor = { seconds: 0, gemmSeconds: 0, adamSeconds: 0, flops: 0 };
   for (const batch of REFERENCE_GRID.batch) {
     for (const hidden of REFERENCE_GRID.hidden) {
       const run = await runFloor({
@@ -206,15 +228,27 @@ try {
         seconds: gridWork.seconds + runs * run.seconds,
         gemmSeconds: gridWork.gemmSeconds + runs * run.gemmSeconds,
         adamSeconds: gridWork.adamSeconds + runs * run.adamSeconds,
+        flops: gridWork.flops + runs * run.flops,
       };
     }
   }
   const gridFloor = gridWork.seconds / CORES;
+  const [peakOne, peakAll] = [await peakRate(1), await peakRate(CORES)];
+  const singlePeakFloor = single.flops / peakAll + single.adamSeconds;
+  const gridPeakFloor = (gridWork.flops / peakOne + gridWork.adamSeconds) / CORES;
+  emit({
+    bench: 'train-floor',
+    run: 'peak-gemm',
+    gflopsOneThread: round(peakOne / 1e9, 1),
+    gflopsAllThreads: round(peakAll / 1e9, 1),
+    threads: CORES,
+  });
   emit({
     bench: 'train-floor',
     run: 'single',
     threads: CORES,
     seconds: round(single.seconds),
+    peakSeconds: round(singlePeakFloor),
     gemmSeconds: round(single.gemmSeconds),
     adamSeconds: round(single.adamSeconds),
     adamMsPerStep: round(1000 * (await adam(300 * data.inputDim, CORES)), 3),
@@ -225,6 +259,7 @@ try {
     workers: CORES,
     threads: 1,
     seconds: round(gridFloor),
+    peakSeconds: round(gridPeakFloor),
     oneThreadGemmSeconds: round(gridWork.gemmSeconds),
     oneThreadAdamSeconds: round(gridWork.adamSeconds),
     adamMsPerStep: round(1000 * (await adam(300 * data.inputDim, 1)), 3),
@@ -250,6 +285,7 @@ try {
       floorSeconds: round(single.seconds),
       ratio: round(seconds / single.seconds),
       bar: 1.5,
+      peakRatio: round(seconds / singlePeakFloor),
     });
     const grid = await gridSearch(data, { engine, workers: CORES, threads: 1 });
     grids[engine] = grid;
@@ -261,6 +297,7 @@ try {
       floorSeconds: round(gridFloor),
       ratio: round(grid.seconds / gridFloor),
       bar: 1.5,
+      peakRatio: round(grid.seconds / gridPeakFloor),
       best: grid.best,
     });
   }
