@@ -13,8 +13,8 @@
  *    session of `cores` threads) and of the 81-point grid (27 runs of 200 epochs, accuracies at
  *    20/100/200, one thread per run on `cores` workers: the one-thread work divided by the cores,
  *    as if they shared nothing);
- * 3. facelab's times for the same work with each trainer (`native`: ORT gradients + the fused
- *    Adam kernel; `ort`: all in ORT), as ratios to the floor; and whether both trainers' grids
+ * 3. facelab's times for the same work with each trainer (`native`: the C++ training kernel;
+ *    `ort`: all in ORT), as ratios to the floor; and whether both trainers' grids
  *    pick the same point with the same accuracies.
  *
  * Run: node --import tsx bench/train-floor.ts [--runs 3] [--skip-ort]

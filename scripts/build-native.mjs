@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds facelab's native training kernel (native/fused_adam.cc → build/Release/fused_adam.node)
+// Builds facelab's native training kernel (native/*.cc → build/Release/fused_adam.node)
 // with node-gyp and the machine's C++ compiler, for the CPU it runs on (-march=native). Run by
 // `npm ci` / `npm install` (the package's install script) and by `npm run build:native`, in the
 // package root. A machine that cannot build it still installs: one line says so, and training

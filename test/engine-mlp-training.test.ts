@@ -1,7 +1,7 @@
 /**
  * Both trainers — `ort` (the training graph: epoch loop with mini-batch forward, softmax
- * cross-entropy, backward, Adam, all in ORT) and `native` (ORT gradients per step + the fused
- * Adam kernel built at install) — against the plain float64 TypeScript reference in
+ * cross-entropy, backward, Adam, all in ORT) and `native` (the C++ training kernel built at
+ * install: an epoch per call) — against the plain float64 TypeScript reference in
  * helpers/mlp-reference.ts, on small sizes:
  * D 12, H 5, K 3, N 10 training rows + 4 evaluated rows, batch 4 (steps of 4, 4 and a partial 2).
  * Tolerance: parameters and moments within 1e-5 absolute (float32 against float64). The native

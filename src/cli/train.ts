@@ -40,7 +40,7 @@ export const dataFlags: Record<string, FlagSpec> = {
   engine: {
     type: 'string',
     value: 'NAME',
-    help: "trainer: 'native' (ORT gradients + the fused Adam kernel built at install), 'ort' (all in ONNX Runtime), or 'auto' (native when built)",
+    help: "trainer: 'native' (the C++ training kernel built at install), 'ort' (all in ONNX Runtime), or 'auto' (native when built)",
     default: 'auto',
   },
 };

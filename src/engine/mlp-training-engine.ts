@@ -113,7 +113,7 @@ export function resolveTrainingEngine(choice: TrainingEngineChoice = 'auto'): Tr
   if (isMainThread && !noticeShown) {
     noticeShown = true;
     process.stderr.write(
-      `facelab: training on ONNX Runtime alone, about 2–3× slower (the native kernel is unavailable: ${status.reason}; \`npm run build:native\` builds it with the machine's C++ compiler)\n`,
+      `facelab: training on ONNX Runtime alone, about 2× slower (the native kernel is unavailable: ${status.reason}; \`npm run build:native\` builds it with the machine's C++ compiler)\n`,
     );
   }
   return 'ort';

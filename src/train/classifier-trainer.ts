@@ -37,8 +37,8 @@ export interface TrainerSetup {
    */
   spinning?: boolean;
   /**
-   * Trainer: 'native' (ORT gradients + the fused Adam kernel built at install), 'ort' (all in
-   * ONNX Runtime) or 'auto' (native when built). Default 'auto'.
+   * Trainer: 'native' (the C++ training kernel built at install: forward, gradients and Adam,
+   * an epoch per call), 'ort' (all in ONNX Runtime) or 'auto' (native when built). Default 'auto'.
    */
   engine?: TrainingEngineChoice;
 }
