@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { loadPrepared } from '../data/dataset.js';
 import { InvalidOptionError } from '../errors.js';
+import { lockOutputFolder } from '../pipeline/output-lock.js';
 import { featuresFromImages } from '../train/features.js';
 import { GRID_FILES, runGrid } from '../train/grid-outputs.js';
 import { REFERENCE_GRID } from '../train/grid-search.js';
@@ -83,47 +84,52 @@ export const command: Command = {
     const seed = intFlag(values, 'seed', 0, 0, 0xffffffff);
     const engine = engineFlag(values);
 
-    const started = Date.now();
-    const data = featuresFromImages(await loadPrepared(dataDir, side));
-    const result = await runGrid(data, {
-      ...grid,
-      seed,
-      select,
-      workers,
-      ...(threads === undefined ? {} : { threads }),
-      engine,
-      dir: outDir,
-      input: { kind: 'image', side },
-      extra: { data: resolve(dataDir) },
-      onProgress: progressPrinter(),
-    });
-    const { best, points, runs, seconds } = result.grid;
-    const a = result.best.accuracy;
-    const rule =
-      select === 'val'
-        ? 'best validation accuracy'
-        : 'best TEST accuracy (optimistic: the test set chose the point)';
-    say(
-      `${points.length} points from ${runs} runs on ${result.grid.workers} workers × ${result.grid.threads} ORT threads in ${seconds.toFixed(2)} s`,
-      json,
-    );
-    say(
-      `chosen by ${rule}: ${best.epochs} epochs, batch ${best.batch}, hidden ${best.hidden}, lr ${best.lr}`,
-      json,
-    );
-    say(`accuracy  train ${a.train.toFixed(4)}  val ${a.val.toFixed(4)}  test ${a.test.toFixed(4)}`, json);
-    say(`wrote ${Object.values(GRID_FILES).join(', ')} to ${resolve(outDir)}`, json);
-    if (json) {
-      printJson({
-        points: points.length,
-        best: { epochs: best.epochs, batch: best.batch, hidden: best.hidden, lr: best.lr },
-        accuracy: a,
+    const lock = await lockOutputFolder(outDir);
+    try {
+      const started = Date.now();
+      const data = featuresFromImages(await loadPrepared(dataDir, side));
+      const result = await runGrid(data, {
+        ...grid,
+        seed,
         select,
-        ...(select === 'test' ? { optimistic: true } : {}),
-        seconds: Math.round(seconds * 100) / 100,
-        wallSeconds: roundSeconds(Date.now() - started),
+        workers,
+        ...(threads === undefined ? {} : { threads }),
+        engine,
+        dir: outDir,
+        input: { kind: 'image', side },
+        extra: { data: resolve(dataDir) },
+        onProgress: progressPrinter(),
       });
+      const { best, points, runs, seconds } = result.grid;
+      const a = result.best.accuracy;
+      const rule =
+        select === 'val'
+          ? 'best validation accuracy'
+          : 'best TEST accuracy (optimistic: the test set chose the point)';
+      say(
+        `${points.length} points from ${runs} runs on ${result.grid.workers} workers × ${result.grid.threads} ORT threads in ${seconds.toFixed(2)} s`,
+        json,
+      );
+      say(
+        `chosen by ${rule}: ${best.epochs} epochs, batch ${best.batch}, hidden ${best.hidden}, lr ${best.lr}`,
+        json,
+      );
+      say(`accuracy  train ${a.train.toFixed(4)}  val ${a.val.toFixed(4)}  test ${a.test.toFixed(4)}`, json);
+      say(`wrote ${Object.values(GRID_FILES).join(', ')} to ${resolve(outDir)}`, json);
+      if (json) {
+        printJson({
+          points: points.length,
+          best: { epochs: best.epochs, batch: best.batch, hidden: best.hidden, lr: best.lr },
+          accuracy: a,
+          select,
+          ...(select === 'test' ? { optimistic: true } : {}),
+          seconds: Math.round(seconds * 100) / 100,
+          wallSeconds: roundSeconds(Date.now() - started),
+        });
+      }
+      return 0;
+    } finally {
+      await lock.release();
     }
-    return 0;
   },
 };

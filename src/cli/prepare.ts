@@ -15,6 +15,7 @@ import {
 } from '../data/prepare.js';
 import { DETECTOR_KINDS, type DetectorKind } from '../detect/face-detector.js';
 import { InvalidOptionError, UserError } from '../errors.js';
+import { lockOutputFolder } from '../pipeline/output-lock.js';
 import {
   type FlagSpec,
   intFlag,
@@ -115,34 +116,39 @@ export const command: Command = {
     const outDir = requireString(values, 'out');
     const actors = nameListFlag(values, 'actors');
     const cacheDir = optionalString(values, 'cache');
-    const started = Date.now();
-    const result = await prepareDataset({
-      ...sourceOptions(values),
-      outDir,
-      ...(cacheDir !== undefined ? { cacheDir } : {}),
-      detector: detectorFlag(values),
-      ...(values.align === true ? { align: 'all' as const } : {}),
-      sizes: intListFlag(values, 'sizes', [...DEFAULT_SIDES]),
-      seed: intFlag(values, 'seed', 1, 0, 0xffffffff),
-      ...(actors ? { actors } : {}),
-      onProgress: progressPrinter(),
-    });
-    const seconds = roundSeconds(Date.now() - started);
-    for (const line of summaryTable(result)) say(line, json);
-    say(`wrote ${result.files.join(', ')} in ${seconds} s`, json);
-    if (json) {
-      const { train, val, test, unused } = result.split;
-      printJson({
-        photos: result.photos,
-        sizes: result.sizes,
-        split: { train, val, test },
-        seconds,
-        ...(unused > 0 ? { unused } : {}),
-        ...(result.failures.length > 0 ? { failed: result.failed } : {}),
-        left_out: result.leftOutCounts,
+    const lock = await lockOutputFolder(outDir);
+    try {
+      const started = Date.now();
+      const result = await prepareDataset({
+        ...sourceOptions(values),
+        outDir,
+        ...(cacheDir !== undefined ? { cacheDir } : {}),
+        detector: detectorFlag(values),
+        ...(values.align === true ? { align: 'all' as const } : {}),
+        sizes: intListFlag(values, 'sizes', [...DEFAULT_SIDES]),
+        seed: intFlag(values, 'seed', 1, 0, 0xffffffff),
+        ...(actors ? { actors } : {}),
+        onProgress: progressPrinter(),
       });
+      const seconds = roundSeconds(Date.now() - started);
+      for (const line of summaryTable(result)) say(line, json);
+      say(`wrote ${result.files.join(', ')} in ${seconds} s`, json);
+      if (json) {
+        const { train, val, test, unused } = result.split;
+        printJson({
+          photos: result.photos,
+          sizes: result.sizes,
+          split: { train, val, test },
+          seconds,
+          ...(unused > 0 ? { unused } : {}),
+          ...(result.failures.length > 0 ? { failed: result.failed } : {}),
+          left_out: result.leftOutCounts,
+        });
+      }
+      return 0;
+    } finally {
+      await lock.release();
     }
-    return 0;
   },
 };
 

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { loadPrepared } from '../data/dataset.js';
 import { TRAINING_ENGINES, type TrainingEngineChoice } from '../engine/mlp-training-engine.js';
 import { InvalidOptionError } from '../errors.js';
+import { lockOutputFolder } from '../pipeline/output-lock.js';
 import { trainClassifier } from '../train/classifier-trainer.js';
 import { featuresFromImages } from '../train/features.js';
 import { RUN_FILES, writeRunOutputs } from '../train/run-outputs.js';
@@ -89,43 +90,48 @@ export const command: Command = {
     const threads = values.threads === undefined ? undefined : intFlag(values, 'threads', 1, 1, 1024);
     const engine = engineFlag(values);
 
-    const started = Date.now();
-    const data = featuresFromImages(await loadPrepared(dataDir, side));
-    const result = await trainClassifier(data, {
-      epochs,
-      batch,
-      hidden,
-      lr,
-      seed,
-      ...(threads === undefined ? {} : { threads }),
-      engine,
-      onProgress: progressPrinter(),
-    });
-    await writeRunOutputs({
-      dir: outDir,
-      result,
-      data,
-      input: { kind: 'image', side },
-      extra: { data: resolve(dataDir) },
-    });
-    const { accuracy } = result;
-    say(
-      `trained ${data.inputDim}→${hidden}→${data.classes} for ${epochs} epochs in ${result.seconds.toFixed(2)} s`,
-      json,
-    );
-    say(
-      `accuracy  train ${accuracy.train.toFixed(4)}  val ${accuracy.val.toFixed(4)}  test ${accuracy.test.toFixed(4)}`,
-      json,
-    );
-    say(`wrote ${Object.values(RUN_FILES).join(', ')} to ${resolve(outDir)}`, json);
-    if (json) {
-      printJson({
-        accuracy,
+    const lock = await lockOutputFolder(outDir);
+    try {
+      const started = Date.now();
+      const data = featuresFromImages(await loadPrepared(dataDir, side));
+      const result = await trainClassifier(data, {
         epochs,
-        seconds: Math.round(result.seconds * 100) / 100,
-        wallSeconds: roundSeconds(Date.now() - started),
+        batch,
+        hidden,
+        lr,
+        seed,
+        ...(threads === undefined ? {} : { threads }),
+        engine,
+        onProgress: progressPrinter(),
       });
+      await writeRunOutputs({
+        dir: outDir,
+        result,
+        data,
+        input: { kind: 'image', side },
+        extra: { data: resolve(dataDir) },
+      });
+      const { accuracy } = result;
+      say(
+        `trained ${data.inputDim}→${hidden}→${data.classes} for ${epochs} epochs in ${result.seconds.toFixed(2)} s`,
+        json,
+      );
+      say(
+        `accuracy  train ${accuracy.train.toFixed(4)}  val ${accuracy.val.toFixed(4)}  test ${accuracy.test.toFixed(4)}`,
+        json,
+      );
+      say(`wrote ${Object.values(RUN_FILES).join(', ')} to ${resolve(outDir)}`, json);
+      if (json) {
+        printJson({
+          accuracy,
+          epochs,
+          seconds: Math.round(result.seconds * 100) / 100,
+          wallSeconds: roundSeconds(Date.now() - started),
+        });
+      }
+      return 0;
+    } finally {
+      await lock.release();
     }
-    return 0;
   },
 };

@@ -6,6 +6,7 @@
  */
 
 import { UserError } from '../errors.js';
+import { lockOutputFolder } from '../pipeline/output-lock.js';
 import { BACKBONE_KINDS } from '../transfer/backbones.js';
 import { runLayerSweep, sweepFile } from '../transfer/layer-sweep.js';
 import { runTransfer, type TransferOptions } from '../transfer/transfer.js';
@@ -102,62 +103,67 @@ export const command: Command = {
       ...(values.threads !== undefined ? { threads: intFlag(values, 'threads', 1, 1, 1024) } : {}),
       onProgress: progressPrinter(),
     };
-    if (layers !== undefined) {
-      if (layer !== undefined) throw new UserError('give either --layer or --layers, not both');
-      return sweepLayers(common, layers, json, started);
+    const lock = await lockOutputFolder(outDir);
+    try {
+      if (layers !== undefined) {
+        if (layer !== undefined) throw new UserError('give either --layer or --layers, not both');
+        return await sweepLayers(common, layers, json, started);
+      }
+      const result = await runTransfer({ ...common, ...(layer !== undefined ? { layer } : {}) });
+      const seconds = roundSeconds(Date.now() - started);
+      const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+      const rows = [
+        ...(result.baseline ? [result.baseline] : []),
+        {
+          method: `${result.backbone} ${result.layer}${result.chosen ? ' (grid)' : ''}`,
+          features: result.features,
+          accuracy: result.accuracy,
+          testError: 1 - result.accuracy.test,
+        },
+      ];
+      const width = Math.max(...rows.map((r) => r.method.length), 6);
+      say(`${'method'.padEnd(width)}  features  train    val      test     error`, json);
+      for (const r of rows) {
+        const a = r.accuracy;
+        say(
+          `${r.method.padEnd(width)}  ${String(r.features).padStart(8)}  ${a.train.toFixed(3)}    ${a.val.toFixed(3)}    ${a.test.toFixed(3)}    ${pct(r.testError)}`,
+          json,
+        );
+      }
+      if (result.chosen) {
+        const c = result.chosen;
+        say(
+          `grid choice: ${c.epochs} epochs, batch ${c.batch}, hidden ${c.hidden}, lr ${c.lr} (best validation accuracy)`,
+          json,
+        );
+      }
+      if (result.errorReduction !== undefined) {
+        say(
+          `error reduction vs ${result.baseline!.method}: ${pct(result.errorReduction)} of its test errors removed`,
+          json,
+        );
+      }
+      if (randomWeights !== undefined)
+        say('(random AlexNet weights: these accuracies say nothing about pretrained AlexNet)', json);
+      say(`wrote ${outDir} in ${seconds} s`, json);
+      if (json) {
+        printJson({
+          backbone: result.backbone,
+          layer: result.layer,
+          features: result.features,
+          accuracy: result.accuracy,
+          baseline_test: result.baseline?.accuracy.test ?? null,
+          error_reduction:
+            result.errorReduction === undefined ? null : Math.round(result.errorReduction * 10000) / 10000,
+          seconds,
+          ...(result.chosen ? { grid: result.chosen } : {}),
+          ...(randomWeights !== undefined ? { random_weights: true } : {}),
+        });
+      }
+      return 0;
+    } finally {
+      await lock.release();
     }
-    const result = await runTransfer({ ...common, ...(layer !== undefined ? { layer } : {}) });
-    const seconds = roundSeconds(Date.now() - started);
-    const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
-    const rows = [
-      ...(result.baseline ? [result.baseline] : []),
-      {
-        method: `${result.backbone} ${result.layer}${result.chosen ? ' (grid)' : ''}`,
-        features: result.features,
-        accuracy: result.accuracy,
-        testError: 1 - result.accuracy.test,
-      },
-    ];
-    const width = Math.max(...rows.map((r) => r.method.length), 6);
-    say(`${'method'.padEnd(width)}  features  train    val      test     error`, json);
-    for (const r of rows) {
-      const a = r.accuracy;
-      say(
-        `${r.method.padEnd(width)}  ${String(r.features).padStart(8)}  ${a.train.toFixed(3)}    ${a.val.toFixed(3)}    ${a.test.toFixed(3)}    ${pct(r.testError)}`,
-        json,
-      );
-    }
-    if (result.chosen) {
-      const c = result.chosen;
-      say(
-        `grid choice: ${c.epochs} epochs, batch ${c.batch}, hidden ${c.hidden}, lr ${c.lr} (best validation accuracy)`,
-        json,
-      );
-    }
-    if (result.errorReduction !== undefined) {
-      say(
-        `error reduction vs ${result.baseline!.method}: ${pct(result.errorReduction)} of its test errors removed`,
-        json,
-      );
-    }
-    if (randomWeights !== undefined)
-      say('(random AlexNet weights: these accuracies say nothing about pretrained AlexNet)', json);
-    say(`wrote ${outDir} in ${seconds} s`, json);
-    if (json) {
-      printJson({
-        backbone: result.backbone,
-        layer: result.layer,
-        features: result.features,
-        accuracy: result.accuracy,
-        baseline_test: result.baseline?.accuracy.test ?? null,
-        error_reduction:
-          result.errorReduction === undefined ? null : Math.round(result.errorReduction * 10000) / 10000,
-        seconds,
-        ...(result.chosen ? { grid: result.chosen } : {}),
-        ...(randomWeights !== undefined ? { random_weights: true } : {}),
-      });
-    }
-    return 0;
   },
 };
 

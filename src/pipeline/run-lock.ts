@@ -1,6 +1,6 @@
 /**
- * One `facelab run` per run folder at a time: two runs writing the same folder would interleave
- * their steps. The lock is a file holding the owner's process id, put in place by a hard link
+ * One `facelab run` per run folder at a time (and one command per output folder: `train`,
+ * `grid`, `prepare`, `transfer`): two writing the same folder would interleave their files. The lock is a file holding the owner's process id, put in place by a hard link
  * (which fails when the file exists, and never shows a half-written file); a lock whose process
  * is gone (a killed run) is taken over.
  */
@@ -15,8 +15,11 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
-/** Takes the lock at `path`, or throws a `UserError` naming the live process holding it. */
-export async function acquireRunLock(path: string, folder: string): Promise<RunLock> {
+/**
+ * Takes the lock at `path`, or throws a `UserError` naming `folder` and the live process holding
+ * it, "another `holder`" (default 'facelab run').
+ */
+export async function acquireRunLock(path: string, folder: string, holder = 'facelab run'): Promise<RunLock> {
   await mkdir(dirname(path), { recursive: true });
   const temp = tempPathFor(path);
   await writeFile(temp, `${process.pid}\n`);
@@ -37,7 +40,7 @@ export async function acquireRunLock(path: string, folder: string): Promise<RunL
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      await takeOverIfStale(path, folder);
+      await takeOverIfStale(path, folder, holder);
     }
   } finally {
     await rm(temp, { force: true });
@@ -45,11 +48,11 @@ export async function acquireRunLock(path: string, folder: string): Promise<RunL
   throw new UserError(`cannot take the lock ${path}: other runs keep taking it`);
 }
 
-async function takeOverIfStale(path: string, folder: string): Promise<void> {
+async function takeOverIfStale(path: string, folder: string, holder: string): Promise<void> {
   const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
   if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
     throw new UserError(
-      `${folder} is in use by another facelab run (process ${owner}); wait for it or stop it`,
+      `${folder} is in use by another ${holder} (process ${owner}); wait for it or stop it`,
     );
   }
   await rm(path, { force: true });
