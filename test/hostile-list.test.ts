@@ -111,6 +111,23 @@ test('warnings about one file: the first few shown, the rest summarised in one l
   assert.ok(!text.includes(ESC));
 });
 
+test('a command that fails right after its warnings still prints their summary, before its error line', async () => {
+  const good = (await readFile(facescrubList, 'utf8')).split('\n').slice(0, 2);
+  const path = join(temp, 'then-fails.txt');
+  await writeFile(path, [...good, ...Array.from({ length: 9 }, (_, i) => `junk ${i}`)].join('\n'));
+  const notAFolder = join(temp, 'a-file');
+  await writeFile(notAFolder, '');
+  const run = await runCli(['download', '--subset', path, '--cache', notAFolder]);
+  assert.equal(run.code, 2, run.stderr);
+  const lines = run.stderr.trim().split('\n');
+  assert.equal(lines.length, WARNINGS_PER_FILE + 2, run.stderr);
+  assert.match(
+    lines.at(-2)!,
+    new RegExp(`then-fails\\.txt: ${9 - WARNINGS_PER_FILE} more problems like these`),
+  );
+  assert.match(lines.at(-1)!, /^facelab download: cannot use .*a-file/);
+});
+
 test('a list of good lines and hundreds of garbage lines downloads the good ones, warnings summarised', async () => {
   const good = (await readFile(facescrubList, 'utf8')).split('\n').slice(0, 3);
   const garbage = Array.from({ length: 400 }, (_, i) => `${ESC}[2Jjunk ${i}\u0007`);

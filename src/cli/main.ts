@@ -5,6 +5,7 @@
 import { UserError } from '../errors.js';
 import { FACELAB_VERSION } from '../version.js';
 import type { Command } from './command.js';
+import { flushWarningSummaries } from './progress-bar.js';
 
 type Loader = () => Promise<Command>;
 
@@ -92,8 +93,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const command = await entry.load();
-    return await command.run(rest);
+    const code = await command.run(rest);
+    flushWarningSummaries();
+    return code;
   } catch (error) {
+    flushWarningSummaries();
     const pathProblem = userPathProblem(error);
     const isUser = error instanceof UserError || pathProblem !== undefined;
     const message = pathProblem ?? (error instanceof Error ? error.message : String(error));

@@ -11,6 +11,19 @@ import type { OnProgress, ProgressEvent } from '../progress.js';
 /** Warnings shown about the lines of one file before the rest are only counted. */
 export const WARNINGS_PER_FILE = 5;
 
+/** The summaries of every printer of this process, for `flushWarningSummaries`. */
+const summaries = new Set<() => void>();
+
+/**
+ * Prints every printer's pending "N more problems" lines now. The CLI calls it before a
+ * command's error line and after its end: a command that fails right after its warnings has
+ * no next progress event to print them.
+ */
+export function flushWarningSummaries(): void {
+  for (const summarise of summaries) summarise();
+  summaries.clear(); // the printers of ended commands are not kept alive
+}
+
 /** Options of `progressPrinter`. */
 export interface ProgressPrinterOptions {
   /** Draw bars; default: `process.stderr.isTTY`. */
@@ -36,7 +49,8 @@ export function progressPrinter(options: ProgressPrinterOptions = {}): OnProgres
     }
   };
   // Warnings per file, and those not shown: summarised by the next event that is no warning
-  // (the job's next task starting), so the summary follows the warnings it stands for.
+  // (the job's next task starting), so the summary follows the warnings it stands for, or by
+  // `flushWarningSummaries` when the command ends first.
   const perFile = new Map<string, number>();
   const hidden = new Map<string, number>();
   const summarise = (): void => {
@@ -46,6 +60,7 @@ export function progressPrinter(options: ProgressPrinterOptions = {}): OnProgres
     }
     hidden.clear();
   };
+  summaries.add(summarise);
   return (event: ProgressEvent) => {
     if (event.kind === 'warning') {
       if (!warnings) return;
