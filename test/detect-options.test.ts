@@ -149,7 +149,11 @@ test('bad options are InvalidOptionErrors naming the option', async () => {
   await rejects(() => tiny.detect(image, { inputSize: 400 }), 'inputSize');
   await rejects(() => tiny.detect(image, { inputSize: 0 }), 'inputSize');
   await rejects(() => ssd.detect(image, { inputSize: 416 }), 'inputSize');
-  await rejects(() => ssd.detect({ data: new Uint8Array(10), width: 32, height: 32 }, {}), 'image');
+  await rejects(() => ssd.detect({ data: new Uint8Array(10), width: 32, height: 32 }, {}), 'image.data');
+  await rejects(
+    () => ssd.detect({ data: new Uint8Array(0), width: 0, height: 32 }, {}),
+    'image.width/height',
+  );
   // Valid edge values pass.
   assert.deepEqual(await tiny.detect(image, { inputSize: 128, minScore: 0.9 }), []);
   assert.deepEqual(await ssd.detect(image, { minScore: 0.99, maxResults: 1 }), []);

@@ -25,9 +25,9 @@
  * point (i, j); the crop samples the photo bilinearly with black outside it, as
  * `cv2.warpAffine(photo, M, (side, side), flags=INTER_LINEAR, borderValue=0)` does.
  */
-import type { RgbImage } from '../data/photo-decode.js';
+import { checkRgbImage, type RgbImage } from '../data/photo-decode.js';
 import { InvalidOptionError } from '../errors.js';
-import { checkImage, type Point } from './landmarks.js';
+import type { Point } from './landmarks.js';
 
 /**
  * A 2 × 3 affine transform, row-major `[a, b, tx, c, d, ty]`: the point (x, y) maps to
@@ -150,7 +150,7 @@ export function alignedCrop(
   landmarks: readonly Point[],
   options: AlignOptions = {},
 ): Uint8Array {
-  checkImage(image);
+  checkRgbImage(image);
   const side = checkSide(options.side);
   const m = alignmentTransform(landmarks, options);
   const face = centre(fittedPoints(landmarks), 0, 5);

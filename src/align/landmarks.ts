@@ -7,9 +7,8 @@
  * nose (30 its tip), 36–41 and 42–47 eyes (the person's right eye first, which is on the left
  * of the photo), 48–67 mouth (48 and 54 its corners).
  */
-import type { RgbImage } from '../data/photo-decode.js';
+import { checkRgbImage, type RgbImage } from '../data/photo-decode.js';
 import { EngineSession } from '../engine/session.js';
-import { InvalidOptionError } from '../errors.js';
 import { positiveInteger } from '../validate.js';
 import { FEATURE_SIDE } from './face-feature-extractor.js';
 import { type SquareGeometry, squareGeometry, squareToPhoto, writeFaceSquare } from './face-square.js';
@@ -64,7 +63,7 @@ export class LandmarkDetector {
    * outside is black. Throws `InvalidOptionError` for a box that is not finite or under 1 px.
    */
   async detect(image: RgbImage, boxes: readonly FaceBoxF[]): Promise<Point[][]> {
-    checkImage(image);
+    checkRgbImage(image);
     const geometries = boxes.map((box, i) => squareGeometry(box, `boxes[${i}]`));
     const results: Point[][] = [];
     const faceSize = FEATURE_SIDE * FEATURE_SIDE * 3;
@@ -87,17 +86,4 @@ export class LandmarkDetector {
   async dispose(): Promise<void> {
     await this.session.dispose();
   }
-}
-
-/** Throws `InvalidOptionError` unless `image` is `width × height × 3` bytes. */
-export function checkImage(image: RgbImage, what = 'image'): void {
-  const { width, height, data } = image;
-  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0))
-    throw new InvalidOptionError(`${what}.width/height`, 'positive integers', `${width}×${height}`);
-  if (!(data instanceof Uint8Array) || data.length !== width * height * 3)
-    throw new InvalidOptionError(
-      `${what}.data`,
-      `${width * height * 3} RGB bytes (${width}×${height}×3)`,
-      data?.length,
-    );
 }

@@ -17,6 +17,21 @@ export interface PhotoBytes {
   format: ImageKind;
 }
 
+/** The error for a photo file that cannot be read ('missing file', with the system's code). */
+export function unreadablePhoto(source: string, error: unknown): ImageError {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
+  return new ImageError(source, 'missing file', `cannot read the photo (${reason})`);
+}
+
+/** The error for bytes that are no photo format facelab reads ('not an image'). */
+export function notAPhoto(source: string): ImageError {
+  return new ImageError(
+    source,
+    'not an image',
+    'the bytes are not a JPEG, PNG, GIF, WebP, TIFF or BMP photo',
+  );
+}
+
 /**
  * Reads the photo at `input` (a path, or the file's bytes) and sniffs its format. Throws an
  * `ImageError` naming `source` with the reason 'missing file' when the path cannot be read
@@ -34,16 +49,11 @@ export async function readPhotoBytes(input: string | Uint8Array, source: string)
         ? await readFile(input)
         : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new ImageError(source, 'missing file', `cannot read the photo (${reason})`);
+    throw unreadablePhoto(source, error);
   }
   const format = sniffImage(bytes.subarray(0, SNIFF_BYTES));
   if (format === undefined) {
-    throw new ImageError(
-      source,
-      'not an image',
-      'the bytes are not a JPEG, PNG, GIF, WebP, TIFF or BMP photo',
-    );
+    throw notAPhoto(source);
   }
   return { bytes, format };
 }

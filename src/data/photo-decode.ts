@@ -5,7 +5,7 @@
  * the first frame of an animated or multi-page image. Used by face detection and alignment.
  */
 import sharp from 'sharp';
-import { ImageError } from '../errors.js';
+import { ImageError, InvalidOptionError } from '../errors.js';
 import { classifyDecodeError, DECODE_OPTIONS, DEFAULT_MAX_PIXELS } from './crop.js';
 import { readPhotoBytes } from './photo-bytes.js';
 
@@ -14,6 +14,22 @@ export interface RgbImage {
   data: Uint8Array;
   width: number;
   height: number;
+}
+
+/**
+ * Throws `InvalidOptionError` naming `what` unless `image` is an `RgbImage` of positive integer
+ * sides and `width × height × 3` bytes (what detection and alignment take from callers).
+ */
+export function checkRgbImage(image: RgbImage, what = 'image'): void {
+  const { width, height, data } = image ?? ({} as Partial<RgbImage>);
+  if (!(Number.isInteger(width) && width! > 0 && Number.isInteger(height) && height! > 0))
+    throw new InvalidOptionError(`${what}.width/height`, 'positive integers', `${width}×${height}`);
+  if (!(data instanceof Uint8Array) || data.length !== width! * height! * 3)
+    throw new InvalidOptionError(
+      `${what}.data`,
+      `${width! * height! * 3} RGB bytes (${width}×${height}×3)`,
+      data instanceof Uint8Array ? data.length : data,
+    );
 }
 
 /** Options of `decodePhoto`. */

@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { ImageError } from '../errors.js';
 import type { FaceBox } from './face-list.js';
 import { SNIFF_BYTES, sniffImage } from './image-sniff.js';
+import { notAPhoto, unreadablePhoto } from './photo-bytes.js';
 
 /** Width and height of a photo in stored pixels. */
 export interface PhotoSize {
@@ -35,13 +36,10 @@ export async function readPhotoSize(path: string): Promise<PhotoSize> {
       await handle.close();
     }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new ImageError(path, 'missing file', `cannot read the photo (${code})`);
+    throw unreadablePhoto(path, error);
   }
   // Magic bytes first, so SVG, HTML or text never reach the decoder.
-  if (sniffImage(head) === undefined) {
-    throw new ImageError(path, 'not an image', 'the bytes are not a JPEG, PNG, GIF, WebP, TIFF or BMP photo');
-  }
+  if (sniffImage(head) === undefined) throw notAPhoto(path);
   let width = 0;
   let height = 0;
   try {

@@ -6,7 +6,7 @@
  * @example
  * const faces = await detectFaces('group.jpg'); // [{ box: { x1, y1, x2, y2 }, score }, …]
  */
-import { decodePhoto, type RgbImage } from '../data/photo-decode.js';
+import { checkRgbImage, decodePhoto, type RgbImage } from '../data/photo-decode.js';
 import { EngineSession } from '../engine/session.js';
 import { InvalidOptionError } from '../errors.js';
 import { positiveInteger } from '../validate.js';
@@ -96,7 +96,7 @@ export class FaceDetector {
       if (!(Number.isInteger(inputSize) && inputSize > 0 && inputSize % 32 === 0))
         throw new InvalidOptionError('inputSize', 'positive multiple of 32', inputSize);
     }
-    checkImage(image);
+    checkRgbImage(image);
     const raw = await this.runtime.detect(image, { minScore, maxResults, inputSize });
     return raw.map((face) => clip(face, image));
   }
@@ -123,25 +123,6 @@ export async function detectFaces(
     return await faceDetector.detect(image, detect);
   } finally {
     await faceDetector.dispose();
-  }
-}
-
-function checkImage(image: RgbImage): void {
-  const { width, height, data } = image ?? {};
-  if (
-    !Number.isInteger(width) ||
-    !Number.isInteger(height) ||
-    width <= 0 ||
-    height <= 0 ||
-    !(data instanceof Uint8Array) ||
-    data.length !== width * height * 3
-  ) {
-    const bytes = data instanceof Uint8Array ? `${data.length} bytes` : 'no pixel bytes';
-    throw new InvalidOptionError(
-      'image',
-      'an RgbImage (width × height × 3 bytes) from decodePhoto',
-      `${width} × ${height} with ${bytes}`,
-    );
   }
 }
 

@@ -14,6 +14,7 @@ import { alignedCrop } from '../align/face-align.js';
 import { LandmarkDetector } from '../align/landmarks.js';
 import { cropFace } from '../data/crop.js';
 import type { FaceBox } from '../data/face-list.js';
+import { unreadablePhoto } from '../data/photo-bytes.js';
 import { decodePhoto } from '../data/photo-decode.js';
 import { listBoxFromDetection } from '../detect/box-convention.js';
 import { type DetectedFace, type DetectorKind, FaceDetector } from '../detect/face-detector.js';
@@ -93,11 +94,7 @@ async function facesOf(
   options: PredictFacesOptions,
 ): Promise<FacePrediction[]> {
   const bytes = await readFile(photo).catch((error: unknown) => {
-    throw new ImageError(
-      photo,
-      'missing file',
-      `cannot read the photo (${(error as NodeJS.ErrnoException).code ?? error})`,
-    );
+    throw unreadablePhoto(photo, error);
   });
   const image = await decodePhoto(bytes, { source: photo });
   const faces: DetectedFace[] = await tools.detector!.detect(image, { minScore: options.minScore ?? 0.5 });
